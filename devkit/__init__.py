@@ -1,0 +1,1 @@
+"""Developer tooling for opsfn: the CLI, the cloud emulator, packaging and rendering. Never bundled."""

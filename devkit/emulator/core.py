@@ -1,0 +1,291 @@
+"""The emulator's sans-IO core: route a parsed ``httpx.Request`` to a service handler, return a response.
+
+The same :meth:`Emulator.handle` serves the in-process ``httpx.MockTransport`` used by tests and the loopback
+HTTP server used by the official SDKs, so both see identical behaviour. Services are moto-style: a route table
+plus a backend object per isolation key (the Huawei project id, or the Tencent account and region), created
+lazily and wiped by :meth:`Emulator.reset`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl, unquote
+
+import httpx
+
+__all__ = [
+    "ApiError",
+    "Call",
+    "Emulator",
+    "Route",
+    "Service",
+    "huawei_error",
+    "json_response",
+    "tencent_error",
+]
+
+B = TypeVar("B")
+
+Handler = Callable[["Call", Any], httpx.Response]
+
+
+class ApiError(Exception):
+    """Raised by a service handler to answer with an error response in the service's own shape."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def json_response(
+    status: int, body: Any, headers: dict[str, str] | None = None, *, request_id: str | None = None
+) -> httpx.Response:
+    """A JSON response with the ``X-Request-Id`` header every Huawei service sends."""
+    out = {"Content-Type": "application/json;charset=UTF-8", "X-Request-Id": request_id or new_request_id()}
+    out.update(headers or {})
+    content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+    return httpx.Response(status, headers=out, content=content)
+
+
+def huawei_error(status: int, code: str, msg: str, *, wrapped: bool = False) -> ApiError:
+    """Huawei's flat ``{"error_code","error_msg"}`` error, or CSMS's ``{"error": {...}}`` when ``wrapped``."""
+    rid = new_request_id()
+    payload: dict[str, Any] = {"error_code": code, "error_msg": msg}
+    body: dict[str, Any] = {"error": payload} if wrapped else {**payload, "request_id": rid}
+    return ApiError(json_response(status, body, request_id=rid))
+
+
+def tencent_error(code: str, msg: str, request_id: str | None = None) -> ApiError:
+    """Tencent answers every error as HTTP 200 with ``Response.Error``."""
+    rid = request_id or str(uuid.uuid4())
+    body = {"Response": {"Error": {"Code": code, "Message": msg}, "RequestId": rid}}
+    return ApiError(json_response(200, body, request_id=rid))
+
+
+@dataclass
+class Call:
+    """One request as a service handler sees it: routing results plus lazily parsed body and query."""
+
+    request: httpx.Request
+    service: str
+    operation: str
+    path_params: dict[str, str]
+    key: str  # isolation key: project id (Huawei) or "account/region" (Tencent)
+    principal: str = ""  # the authenticated access key / user, set by verification
+    _body: bytes | None = field(default=None, repr=False)
+
+    @property
+    def method(self) -> str:
+        return self.request.method
+
+    @property
+    def path(self) -> str:
+        return self.request.url.path
+
+    @property
+    def body(self) -> bytes:
+        if self._body is None:
+            self._body = self.request.read()
+        return self._body
+
+    @property
+    def query(self) -> dict[str, str]:
+        """Last value wins, like the services' own query parsing."""
+        return dict(parse_qsl(self.request.url.query.decode(), keep_blank_values=True))
+
+    def query_list(self, name: str) -> list[str]:
+        return [v for k, v in parse_qsl(self.request.url.query.decode(), keep_blank_values=True) if k == name]
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.request.headers.get(name, default)
+
+    def json(self, *, error: Callable[[str], ApiError] | None = None) -> Any:
+        """Parse the JSON body; a malformed body becomes the service's own validation error."""
+        if not self.body:
+            return {}
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            if error is not None:
+                raise error("request body is not valid JSON") from None
+            raise huawei_error(400, "APIG.2011", "request body is not valid JSON") from None
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    operation: str
+    handler: Handler
+
+
+class Service(Generic[B]):
+    """A faked cloud service: a route table and one backend per isolation key.
+
+    ``auth`` names the verification scheme the framework applies before dispatch: ``"huawei"`` (AK/SK
+    signature or IAM token), ``"tencent"`` (TC3 or v1 signature), or ``"none"``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        backend_factory: Callable[[str], B],
+        *,
+        auth: str = "huawei",
+        key_fn: Callable[[httpx.Request, dict[str, str]], str] | None = None,
+    ) -> None:
+        self.name = name
+        self.auth = auth
+        self.key_fn = key_fn
+        self._factory = backend_factory
+        self._backends: dict[str, B] = {}
+        self._lock = threading.RLock()
+        self.routes: list[Route] = []
+
+    def route(self, method: str, template: str, operation: str) -> Callable[[Handler], Handler]:
+        """Register a handler for ``template`` such as ``/v1/{project_id}/secrets/{secret_name}``.
+
+        Placeholders match one path segment. ``{project_id}`` becomes the isolation key.
+        """
+        regex = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template.rstrip("/"))) + "/?$"
+        pattern = re.compile(regex)
+
+        def register(fn: Handler) -> Handler:
+            self.routes.append(Route(method.upper(), pattern, operation, fn))
+            return fn
+
+        return register
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """Find the route; a path that matches with another method still counts as unmatched."""
+        for route in self.routes:
+            m = route.pattern.match(path)
+            if m and route.method == method:
+                return route, {k: unquote(v) for k, v in m.groupdict().items()}
+        return None
+
+    def backend(self, key: str) -> B:
+        with self._lock:
+            if key not in self._backends:
+                self._backends[key] = self._factory(key)
+            return self._backends[key]
+
+    def backends(self) -> dict[str, B]:
+        with self._lock:
+            return dict(self._backends)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._backends.clear()
+
+    def snapshot(self) -> dict[str, B]:
+        """A deep copy of every backend, for tests that compare state before and after."""
+        with self._lock:
+            return copy.deepcopy(self._backends)
+
+    def restore(self, snapshot: dict[str, B]) -> None:
+        with self._lock:
+            self._backends = copy.deepcopy(snapshot)
+
+
+Verifier = Callable[["Emulator", Service[Any], httpx.Request], str]
+"""Checks a request's credentials for a service; returns the principal or raises :class:`ApiError`."""
+
+
+class Emulator:
+    """All faked services behind one ``handle`` entry point.
+
+    Services are tried in registration order; the first whose route table matches the method and path wins.
+    ``verifiers`` maps a service's ``auth`` scheme to the function that checks credentials, and ``faults`` is
+    consulted before dispatch (see :mod:`devkit.emulator.faults`).
+    """
+
+    def __init__(self, services: Iterable[Service[Any]] = ()) -> None:
+        self.services: list[Service[Any]] = list(services)
+        self.verifiers: dict[str, Verifier] = {}
+        self.before_dispatch: list[Callable[[Call], httpx.Response | None]] = []
+        self._lock = threading.RLock()
+
+    def add(self, service: Service[Any]) -> Service[Any]:
+        self.services.append(service)
+        return service
+
+    def service(self, name: str) -> Service[Any]:
+        for svc in self.services:
+            if svc.name == name:
+                return svc
+        raise KeyError(name)
+
+    def reset(self) -> None:
+        for svc in self.services:
+            svc.reset()
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        return {svc.name: svc.snapshot() for svc in self.services}
+
+    def restore(self, snapshot: dict[str, dict[str, Any]]) -> None:
+        for svc in self.services:
+            if svc.name in snapshot:
+                svc.restore(snapshot[svc.name])
+
+    def transport(self) -> httpx.MockTransport:
+        """In-process transport: ``httpx.AsyncClient(transport=emulator.transport())``, no sockets."""
+        return httpx.MockTransport(self.handle)
+
+    def _find(self, request: httpx.Request) -> tuple[Service[Any], Route, dict[str, str]] | None:
+        path = request.url.path
+        for svc in self.services:
+            found = svc.match(request.method, path)
+            if found:
+                return svc, found[0], found[1]
+        return None
+
+    @staticmethod
+    def isolation_key(svc: Service[Any], request: httpx.Request, path_params: dict[str, str]) -> str:
+        """Huawei state is per project: the path's project id, else ``X-Project-Id``, else ``default``.
+
+        A service with its own notion of tenancy (Tencent: account and region) passes ``key_fn``.
+        """
+        if svc.key_fn is not None:
+            return svc.key_fn(request, path_params)
+        return path_params.get("project_id") or request.headers.get("x-project-id") or "default"
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        found = self._find(request)
+        if found is None:
+            return json_response(
+                404,
+                {"error_code": "APIGW.0101", "error_msg": f"The API does not exist or has not been published "
+                 f"in the environment: {request.method} {request.url.path}"},
+            )
+        svc, route, params = found
+        call = Call(
+            request=request,
+            service=svc.name,
+            operation=route.operation,
+            path_params=params,
+            key=self.isolation_key(svc, request, params),
+        )
+        try:
+            for hook in self.before_dispatch:
+                early = hook(call)
+                if early is not None:
+                    return early
+            verifier = self.verifiers.get(svc.auth)
+            if verifier is not None:
+                call.principal = verifier(self, svc, request)
+            return route.handler(call, svc.backend(call.key))
+        except ApiError as exc:
+            return exc.response

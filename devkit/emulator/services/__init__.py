@@ -1,0 +1,1 @@
+"""One module per faked cloud service."""

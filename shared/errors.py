@@ -1,0 +1,276 @@
+"""One exception hierarchy for every cloud opsfn talks to.
+
+Huawei services answer errors as ``{"error_code", "error_msg"}`` (APIG, IDE, IAM variants), CSMS and KMS wrap
+them as ``{"error": {"error_code", "error_msg"}}``, and Tencent answers *every* error - throttling included -
+as HTTP 200 with ``{"Response": {"Error": {"Code", "Message"}, "RequestId"}}``. Callers should never parse
+those shapes themselves: :func:`error_from_response` turns any of them into a typed :class:`CloudError`
+subclass chosen from the error code first and the HTTP status second, because the status alone lies
+(APIG throttling is HTTP 500 with ``APIG.9008``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "AuthError",
+    "BadRequestError",
+    "CloudConnectionError",
+    "CloudError",
+    "ConflictError",
+    "NotFoundError",
+    "OpsfnError",
+    "QuotaExceededError",
+    "ServerError",
+    "ThrottledError",
+    "error_class_for",
+    "error_from_response",
+    "parse_error_body",
+]
+
+
+class OpsfnError(Exception):
+    """Base of every exception opsfn raises on purpose."""
+
+
+class CloudError(OpsfnError):
+    """A cloud API refused or failed a request.
+
+    The message never contains request bodies or credentials, only the code, message and request id that
+    the cloud returned, so it is safe to log.
+    """
+
+    retryable: bool = False
+
+    def __init__(
+        self,
+        error_msg: str,
+        *,
+        status: int = 0,
+        error_code: str = "",
+        request_id: str = "",
+        service: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.request_id = request_id
+        self.service = service
+        self.retry_after = retry_after
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        parts = [f"{self.service or 'cloud'} error"]
+        if self.status:
+            parts.append(f"HTTP {self.status}")
+        if self.error_code:
+            parts.append(self.error_code)
+        text = " ".join(parts) + f": {self.error_msg}"
+        if self.request_id:
+            text += f" (request id {self.request_id})"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-safe summary used in function results and logs."""
+        return {
+            "type": type(self).__name__,
+            "status": self.status,
+            "error_code": self.error_code,
+            "error_msg": self.error_msg,
+            "request_id": self.request_id,
+        }
+
+
+class BadRequestError(CloudError):
+    """The request was malformed or failed the service's validation (400)."""
+
+
+class AuthError(CloudError):
+    """Authentication or authorisation failed (401/403, signature errors, expired tokens)."""
+
+
+class NotFoundError(CloudError):
+    """The addressed resource does not exist (404 or a not-found error code)."""
+
+
+class ConflictError(CloudError):
+    """The resource exists already or is in a state that forbids the operation (409)."""
+
+
+class QuotaExceededError(CloudError):
+    """An account or resource quota is exhausted; retrying will not help until something is freed."""
+
+
+class ThrottledError(CloudError):
+    """The service asked us to slow down (429, ``APIG.9008``, ``RequestLimitExceeded*``)."""
+
+    retryable = True
+
+
+class ServerError(CloudError):
+    """The service failed (5xx or an internal error code); safe to retry for idempotent calls."""
+
+    retryable = True
+
+
+class CloudConnectionError(CloudError):
+    """No HTTP answer at all: connect failure, reset, or timeout."""
+
+    retryable = True
+
+
+# Error codes whose meaning the status code does not carry (or carries wrongly).
+_EXACT_CODES: dict[str, type[CloudError]] = {
+    "APIG.9008": ThrottledError,  # Huawei APIG: "too many requests", sent as HTTP 500
+    "APIGW.0308": ThrottledError,
+    "IDE.00900001": NotFoundError,
+    "IDE.00900007": ConflictError,  # unpaid order pending
+    "IDE.00900008": QuotaExceededError,
+    "IDE.00000097": BadRequestError,
+    "APIGW.0301": AuthError,
+    "APIGW.0303": AuthError,
+    "APIGW.0101": NotFoundError,
+}
+
+# Tencent error codes are dotted families: "ResourceNotFound.ServiceId" belongs to "ResourceNotFound".
+_TENCENT_PREFIXES: tuple[tuple[str, type[CloudError]], ...] = (
+    ("RequestLimitExceeded", ThrottledError),
+    ("AuthFailure", AuthError),
+    ("UnauthorizedOperation", AuthError),
+    ("ResourceNotFound", NotFoundError),
+    ("ResourceUnavailable", NotFoundError),
+    ("LimitExceeded", QuotaExceededError),
+    ("ResourceInsufficient", QuotaExceededError),
+    ("ResourceInUse", ConflictError),
+    ("ResourceAlreadyExists", ConflictError),
+    ("FailedOperation", ConflictError),
+    ("OperationDenied", ConflictError),
+    ("InvalidParameter", BadRequestError),
+    ("MissingParameter", BadRequestError),
+    ("UnknownParameter", BadRequestError),
+    ("UnsupportedOperation", BadRequestError),
+    ("InvalidAction", BadRequestError),
+    ("UnsupportedProtocol", BadRequestError),
+    ("InternalError", ServerError),
+    ("ServiceUnavailable", ServerError),
+)
+
+_BY_STATUS: dict[int, type[CloudError]] = {
+    400: BadRequestError,
+    401: AuthError,
+    403: AuthError,
+    404: NotFoundError,
+    409: ConflictError,
+    412: ConflictError,
+    413: BadRequestError,
+    422: BadRequestError,
+    429: ThrottledError,
+}
+
+
+def error_class_for(status: int, error_code: str) -> type[CloudError]:
+    """Pick the exception class: exact code, then Tencent code family, then the HTTP status."""
+    if error_code in _EXACT_CODES:
+        return _EXACT_CODES[error_code]
+    for prefix, cls in _TENCENT_PREFIXES:
+        if error_code == prefix or error_code.startswith(prefix + "."):
+            return cls
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status >= 500:
+        return ServerError
+    return CloudError
+
+
+def parse_error_body(body: bytes | str | Mapping[str, Any] | None) -> tuple[str, str, str] | None:
+    """Return ``(error_code, error_msg, request_id)`` from any of the three shapes, or ``None``.
+
+    ``None`` means the body carries no recognisable error object (which for a 2xx Tencent answer means
+    success).
+    """
+    data: Any = body
+    if isinstance(body, (bytes, str)):
+        if not body:
+            return None
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return None
+    if not isinstance(data, Mapping):
+        return None
+    response = data.get("Response")
+    if isinstance(response, Mapping):
+        err = response.get("Error")
+        if isinstance(err, Mapping):
+            return (
+                str(err.get("Code", "")),
+                str(err.get("Message", "")),
+                str(response.get("RequestId", "")),
+            )
+        return None
+    nested = data.get("error")
+    if isinstance(nested, Mapping) and ("error_code" in nested or "code" in nested):
+        return (
+            str(nested.get("error_code", nested.get("code", ""))),
+            str(nested.get("error_msg", nested.get("message", ""))),
+            str(data.get("request_id", nested.get("request_id", ""))),
+        )
+    if "error_code" in data:
+        return (
+            str(data.get("error_code", "")),
+            str(data.get("error_msg", data.get("message", ""))),
+            str(data.get("request_id", "")),
+        )
+    return None
+
+
+def _retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("retry-after") or headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        from datetime import datetime, timezone
+
+        return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
+
+
+def error_from_response(
+    status: int,
+    body: bytes | str | Mapping[str, Any] | None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    service: str = "",
+) -> CloudError | None:
+    """Build the typed error for a response, or ``None`` when the response is a success.
+
+    A 2xx response is an error only when it carries Tencent's ``Response.Error``.
+    """
+    headers = headers or {}
+    parsed = parse_error_body(body)
+    if status < 400 and parsed is None:
+        return None
+    code, msg, request_id = parsed or ("", "", "")
+    if not request_id:
+        request_id = headers.get("x-request-id") or headers.get("X-Request-Id") or ""
+    if not msg:
+        msg = f"HTTP {status}"
+    cls = error_class_for(status, code)
+    return cls(
+        msg,
+        status=status,
+        error_code=code,
+        request_id=request_id,
+        service=service,
+        retry_after=_retry_after_seconds(headers),
+    )
