@@ -1,0 +1,302 @@
+"""Settings read from the environment, using the clouds' own variable names.
+
+Why the clouds' names: the same function package runs on FunctionGraph, on SCF, under ``opsfn invoke`` and
+next to the official SDKs in tests, and all of those already know ``HUAWEICLOUD_SDK_*`` and
+``TENCENTCLOUD_*``. Nothing is required at load time: a Huawei-only function must start without Tencent
+keys, so a missing credential is reported (by variable name, never by value) only when it is first needed.
+
+Credentials live in plain fields hidden from ``repr`` - a frozen dataclass is cheaper to import than a
+pydantic model on the cold-start path, and ``repr`` is the only place a settings object leaks into logs.
+
+==================================  =========================================================================
+Variable                            Meaning
+==================================  =========================================================================
+``HUAWEICLOUD_SDK_AK`` / ``_SK``     Huawei access key pair (inside FunctionGraph prefer the context's
+                                    temporary keys, see :meth:`Settings.with_function_context`).
+``HUAWEICLOUD_SDK_SECURITY_TOKEN``  Security token that goes with temporary keys.
+``HUAWEICLOUD_SDK_PROJECT_ID``      Project id filled into ``/v1/{project_id}/...`` paths.
+``HUAWEICLOUD_SDK_REGION``          Region used in default endpoints (default ``cn-north-4``).
+``TENCENTCLOUD_SECRET_ID`` / _KEY   Tencent API key pair; inside SCF ``TENCENTCLOUD_SECRETID`` /
+                                    ``TENCENTCLOUD_SECRETKEY`` / ``TENCENTCLOUD_SESSIONTOKEN`` are used
+                                    when the former are unset.
+``TENCENTCLOUD_REGION``             Tencent region (``X-TC-Region``), default ``ap-guangzhou``.
+``OPSFN_TENCENT_API_DOMAIN``        Cloud-API domain: ``tencentcloudapi.com`` (public cloud, default) or a
+                                    TCE one such as ``api3.finance.cloud.tencent.com``; the APIGW endpoint
+                                    is ``https://apigateway.<domain>``.
+``OPSFN_ENDPOINT_<SERVICE>``        Base URL override for IAM, IDE, CSMS, APIG, SMN, ASTRO, TENCENT_APIGW.
+``OPSFN_LOG_LEVEL``                 Log level name (default ``INFO``).
+``OPSFN_IDEMPOTENCY_STORE``         ``sqlite:///path`` (default ``sqlite:////tmp/opsfn-idempotency.db``),
+                                    ``redis://...`` or ``memory://``.
+``OPSFN_WEBHOOK_SECRET``            Webhook signing secret(s), comma-separated so a new one can be added
+                                    before the old one is retired.
+``OPSFN_SMN_TOPIC_URN``             SMN topic for alerts (empty: alerts are only logged).
+``OPSFN_HTTP_TIMEOUT``              Per-request read timeout in seconds (default 15).
+``OPSFN_MAX_CONCURRENCY``           Bound for bulk concurrent calls (default 8).
+==================================  =========================================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from shared.errors import OpsfnError
+
+if TYPE_CHECKING:
+    from shared.auth import HuaweiAKSKAuth, TencentTC3Auth
+
+__all__ = [
+    "HUAWEI_SERVICES",
+    "SERVICES",
+    "InvalidSettingError",
+    "MissingSettingError",
+    "SettingError",
+    "Settings",
+]
+
+HUAWEI_SERVICES = ("iam", "ide", "csms", "apig", "smn", "astro")
+SERVICES = (*HUAWEI_SERVICES, "tencent_apigw")
+
+DEFAULT_REGION = "cn-north-4"
+DEFAULT_TENCENT_REGION = "ap-guangzhou"
+DEFAULT_TENCENT_DOMAIN = "tencentcloudapi.com"
+DEFAULT_IDEMPOTENCY_STORE = "sqlite:////tmp/opsfn-idempotency.db"
+
+_AK = "HUAWEICLOUD_SDK_AK"
+_SK = "HUAWEICLOUD_SDK_SK"
+_PROJECT = "HUAWEICLOUD_SDK_PROJECT_ID"
+_TC_ID = "TENCENTCLOUD_SECRET_ID"
+_TC_KEY = "TENCENTCLOUD_SECRET_KEY"
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingError(OpsfnError):
+    """A configuration variable is missing or unusable; the message names the variable, never its value."""
+
+
+class MissingSettingError(SettingError):
+    """A variable needed for the requested operation is unset."""
+
+    def __init__(self, variable: str, purpose: str = "") -> None:
+        self.variable = variable
+        text = f"environment variable {variable} is not set"
+        super().__init__(f"{text} (needed for {purpose})" if purpose else text)
+
+
+class InvalidSettingError(SettingError):
+    """A variable is set to something opsfn cannot use."""
+
+    def __init__(self, variable: str, expected: str) -> None:
+        self.variable = variable
+        super().__init__(f"environment variable {variable} is invalid: expected {expected}")
+
+
+def _secret(default: object = "") -> Any:
+    """A field kept out of ``repr`` (``__repr__`` shows only whether it is set)."""
+    return field(default=default, repr=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a function needs to reach its clouds; immutable, so ``replace`` derives variants."""
+
+    huawei_ak: str = ""
+    huawei_sk: str = _secret()
+    huawei_security_token: str = _secret()
+    project_id: str = ""
+    region: str = DEFAULT_REGION
+    tencent_secret_id: str = ""
+    tencent_secret_key: str = _secret()
+    tencent_token: str = _secret()
+    tencent_region: str = DEFAULT_TENCENT_REGION
+    tencent_domain: str = DEFAULT_TENCENT_DOMAIN
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    log_level: str = "INFO"
+    idempotency_store: str = DEFAULT_IDEMPOTENCY_STORE
+    webhook_secrets: tuple[str, ...] = _secret(())
+    smn_topic_urn: str = ""
+    http_timeout: float = 15.0
+    max_concurrency: int = 8
+
+    def __repr__(self) -> str:
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr]
+        hidden = [
+            f"{f.name}={'***' if getattr(self, f.name) else ''!r}"
+            for f in dataclasses.fields(self)
+            if not f.repr
+        ]
+        return f"Settings({', '.join(shown + hidden)})"
+
+    __str__ = __repr__
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``env`` (default ``os.environ``); blank values count as unset."""
+        source = os.environ if env is None else env
+
+        def get(*names: str, default: str = "") -> str:
+            for name in names:
+                value = source.get(name, "").strip()
+                if value:
+                    return value
+            return default
+
+        endpoints = {}
+        for service in SERVICES:
+            value = get(f"OPSFN_ENDPOINT_{service.upper()}")
+            if value:
+                endpoints[service] = value.rstrip("/")
+        level = get("OPSFN_LOG_LEVEL", default="INFO").upper()
+        if level not in _LEVELS:
+            raise InvalidSettingError("OPSFN_LOG_LEVEL", "one of " + ", ".join(_LEVELS))
+        store = get("OPSFN_IDEMPOTENCY_STORE", default=DEFAULT_IDEMPOTENCY_STORE)
+        if not store.startswith(("sqlite:///", "redis://", "rediss://", "memory://")):
+            raise InvalidSettingError("OPSFN_IDEMPOTENCY_STORE", "sqlite:///path, redis://... or memory://")
+        secrets = tuple(s.strip() for s in get("OPSFN_WEBHOOK_SECRET").split(",") if s.strip())
+        return cls(
+            huawei_ak=get(_AK),
+            huawei_sk=get(_SK),
+            huawei_security_token=get("HUAWEICLOUD_SDK_SECURITY_TOKEN"),
+            project_id=get(_PROJECT),
+            region=get("HUAWEICLOUD_SDK_REGION", default=DEFAULT_REGION),
+            tencent_secret_id=get(_TC_ID, "TENCENTCLOUD_SECRETID"),
+            tencent_secret_key=get(_TC_KEY, "TENCENTCLOUD_SECRETKEY"),
+            tencent_token=get("TENCENTCLOUD_SESSIONTOKEN", "TENCENTCLOUD_SESSION_TOKEN"),
+            tencent_region=get("TENCENTCLOUD_REGION", default=DEFAULT_TENCENT_REGION),
+            tencent_domain=get("OPSFN_TENCENT_API_DOMAIN", default=DEFAULT_TENCENT_DOMAIN).strip("."),
+            endpoints=endpoints,
+            log_level=level,
+            idempotency_store=store,
+            webhook_secrets=secrets,
+            smn_topic_urn=get("OPSFN_SMN_TOPIC_URN"),
+            http_timeout=_positive(get("OPSFN_HTTP_TIMEOUT", default="15"), "OPSFN_HTTP_TIMEOUT", float),
+            max_concurrency=_positive(
+                get("OPSFN_MAX_CONCURRENCY", default="8"), "OPSFN_MAX_CONCURRENCY", int
+            ),
+        )
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied (field names as in the class)."""
+        return dataclasses.replace(self, **changes)
+
+    def with_credentials(
+        self,
+        *,
+        huawei_ak: str | None = None,
+        huawei_sk: str | None = None,
+        huawei_security_token: str | None = None,
+        project_id: str | None = None,
+        tencent_secret_id: str | None = None,
+        tencent_secret_key: str | None = None,
+        tencent_token: str | None = None,
+    ) -> Settings:
+        """A copy using the given credentials; ``None`` keeps the current value.
+
+        A new Huawei key pair without a token clears the old token, because a token only ever belongs to
+        the temporary key pair it was issued with (same for Tencent).
+        """
+        changes: dict[str, Any] = {}
+        if huawei_ak is not None or huawei_sk is not None:
+            changes["huawei_security_token"] = ""
+        if tencent_secret_id is not None or tencent_secret_key is not None:
+            changes["tencent_token"] = ""
+        given = {
+            "huawei_ak": huawei_ak,
+            "huawei_sk": huawei_sk,
+            "huawei_security_token": huawei_security_token,
+            "project_id": project_id,
+            "tencent_secret_id": tencent_secret_id,
+            "tencent_secret_key": tencent_secret_key,
+            "tencent_token": tencent_token,
+        }
+        changes.update({k: v for k, v in given.items() if v is not None})
+        return dataclasses.replace(self, **changes)
+
+    def with_function_context(self, context: Any) -> Settings:
+        """Use FunctionGraph's temporary agency credentials from the handler ``context``, when it has them.
+
+        ``getSecurityAccessKey``/``getSecuritySecretKey``/``getSecurityToken`` return empty strings when
+        the function has no agency; the environment's keys are kept then. ``getProjectID`` fills an unset
+        project id.
+        """
+
+        def call(name: str) -> str:
+            method = getattr(context, name, None)
+            if not callable(method):
+                return ""
+            value = method()
+            return value.strip() if isinstance(value, str) else ""
+
+        ak, sk, token = call("getSecurityAccessKey"), call("getSecuritySecretKey"), call("getSecurityToken")
+        updated = self
+        if ak and sk:
+            updated = updated.with_credentials(huawei_ak=ak, huawei_sk=sk, huawei_security_token=token)
+        if not updated.project_id:
+            project = call("getProjectID")
+            if project:
+                updated = updated.replace(project_id=project)
+        return updated
+
+    def endpoint(self, service: str) -> str:
+        """Base URL of ``service`` (one of :data:`SERVICES`): the override, else the region's default."""
+        key = service.lower()
+        if key not in SERVICES:
+            raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
+        override = self.endpoints.get(key)
+        if override:
+            return override
+        if key == "tencent_apigw":
+            return f"https://apigateway.{self.tencent_domain}"
+        if key == "astro":
+            return f"https://appcube.{self.region}.huaweicloud.com"
+        return f"https://{key}.{self.region}.myhuaweicloud.com"
+
+    def require_project_id(self) -> str:
+        """The project id, or :class:`MissingSettingError` naming ``HUAWEICLOUD_SDK_PROJECT_ID``."""
+        if not self.project_id:
+            raise MissingSettingError(_PROJECT, "project-scoped Huawei APIs")
+        return self.project_id
+
+    def huawei_auth(self) -> HuaweiAKSKAuth:
+        """AK/SK signer for Huawei APIs (with the security token when the keys are temporary)."""
+        if not self.huawei_ak:
+            raise MissingSettingError(_AK, "Huawei API signing")
+        if not self.huawei_sk:
+            raise MissingSettingError(_SK, "Huawei API signing")
+        from shared.auth import HuaweiAKSKAuth
+
+        return HuaweiAKSKAuth(
+            self.huawei_ak,
+            self.huawei_sk,
+            security_token=self.huawei_security_token or None,
+            project_id=self.project_id or None,
+        )
+
+    def tencent_auth(self, service: str = "apigateway") -> TencentTC3Auth:
+        """TC3-HMAC-SHA256 signer for Tencent cloud APIs; ``service`` is the credential-scope product name."""
+        if not self.tencent_secret_id:
+            raise MissingSettingError(_TC_ID, "Tencent API signing")
+        if not self.tencent_secret_key:
+            raise MissingSettingError(_TC_KEY, "Tencent API signing")
+        from shared.auth import TencentTC3Auth
+
+        return TencentTC3Auth(
+            self.tencent_secret_id,
+            self.tencent_secret_key,
+            service,
+            token=self.tencent_token or None,
+            region=self.tencent_region,
+        )
+
+
+def _positive(raw: str, variable: str, kind: type[float] | type[int]) -> Any:
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise InvalidSettingError(variable, f"a positive {kind.__name__}") from None
+    if value <= 0:
+        raise InvalidSettingError(variable, f"a positive {kind.__name__}")
+    return value

@@ -1,0 +1,453 @@
+"""One factory for every outbound HTTP client: pooling, timeouts, retries, error mapping, pagination.
+
+Why a client subclass rather than a retrying transport: a retry must be *re-signed*. Huawei AK/SK and
+Tencent TC3 signatures carry a timestamp, and auth flows run before the transport sees the request, so a
+transport-level retry would replay a stale signature. :class:`OpsfnAsyncClient` retries around
+``httpx.AsyncClient.send``; every attempt runs the auth flow again, which stamps a fresh date and signature.
+Because the retry lives in ``send``, ``client.get(...)``, ``client.request(...)`` and :func:`request_json`
+all get it.
+
+Throttling does not always look like throttling: Huawei APIG answers ``APIG.9008`` with HTTP 500 and Tencent
+answers ``RequestLimitExceeded*`` with HTTP 200, so the retry decision reads the error code in the body (only
+for non-streamed responses, whose body httpx has read already).
+
+Tests and ``opsfn invoke`` plug the emulator in with :func:`use_transport`, without touching call sites.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar, cast, overload
+
+import httpx
+
+from shared.errors import CloudConnectionError, OpsfnError, error_from_response, parse_error_body
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DEFAULT_TIMEOUT",
+    "RETRY_SAFE_EXTENSION",
+    "OpsfnAsyncClient",
+    "PaginationError",
+    "RetryPolicy",
+    "bounded_gather",
+    "get_default_transport",
+    "make_client",
+    "paginate_offset",
+    "paginate_tencent",
+    "request_json",
+    "set_default_transport",
+    "use_transport",
+]
+
+T = TypeVar("T")
+
+RETRY_SAFE_EXTENSION = "opsfn_retry_safe"
+"""Request extension that overrides the method-based retry decision (True: retry a POST; False: never)."""
+
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+"""Connect fast-fail (a dead endpoint should not eat the function's budget), generous read for slow APIs."""
+
+DEFAULT_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30.0)
+"""Enough parallelism for bounded bulk work in one function instance, without hammering an endpoint."""
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+THROTTLE_CODES = frozenset({"APIG.9008", "APIGW.0308"})
+TENCENT_THROTTLE_PREFIX = "RequestLimitExceeded"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry.
+
+    ``max_attempts`` counts the first try. The n-th retry waits a uniformly random time in
+    ``[0, min(max_delay, base_delay * 2**(n-1))]`` ("full jitter"), so a fleet of functions throttled at the
+    same moment spreads out instead of retrying in lockstep. A ``Retry-After`` from the server replaces the
+    jittered delay, capped at ``max_delay`` so one response cannot stall a function until its timeout.
+    ``sleep`` and ``jitter`` are injectable so tests run instantly and deterministically.
+    """
+
+    max_attempts: int = 4
+    base_delay: float = 0.2
+    max_delay: float = 20.0
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    jitter: Callable[[], float] = field(default=random.random, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.base_delay < 0 or self.max_delay < 0:
+            raise ValueError("delays must not be negative")
+
+    def backoff(self, retry_number: int) -> float:
+        """Delay before retry number ``retry_number`` (1-based), without a server hint."""
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (retry_number - 1))
+        return ceiling * self.jitter()
+
+    def delay(self, retry_number: int, retry_after: float | None) -> float:
+        """The wait before a retry: the server's ``Retry-After`` (capped) wins over backoff."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_delay)
+        return self.backoff(retry_number)
+
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date; ``None`` if unusable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, moment.timestamp() - current)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Process-wide transport override
+
+
+_default_transport: httpx.AsyncBaseTransport | None = None
+
+
+def set_default_transport(transport: httpx.AsyncBaseTransport | None) -> None:
+    """Route every client made later with ``transport=None`` through ``transport`` (None: the network)."""
+    global _default_transport
+    _default_transport = transport
+
+
+def get_default_transport() -> httpx.AsyncBaseTransport | None:
+    """The override installed by :func:`set_default_transport` / :func:`use_transport`, if any."""
+    return _default_transport
+
+
+@contextlib.contextmanager
+def use_transport(transport: httpx.AsyncBaseTransport) -> Iterator[httpx.AsyncBaseTransport]:
+    """Temporarily route new clients through ``transport`` (e.g. the emulator's ``httpx.MockTransport``).
+
+    Process-wide on purpose (not a context variable): the local server runs handlers in other tasks and
+    threads, which must all see the emulator. Nesting restores the previous override on exit.
+    """
+    previous = _default_transport
+    set_default_transport(transport)
+    try:
+        yield transport
+    finally:
+        set_default_transport(previous)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The client
+
+
+@functools.lru_cache(maxsize=1)
+def user_agent() -> str:
+    """``opsfn/<version>``; looked up lazily because package metadata scanning costs cold-start time."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return f"opsfn/{version('opsfn')}"
+        except PackageNotFoundError:
+            return "opsfn/dev"
+    except ImportError:  # pragma: no cover - importlib.metadata is stdlib since 3.8
+        return "opsfn/dev"
+
+
+class OpsfnAsyncClient(httpx.AsyncClient):
+    """``httpx.AsyncClient`` whose ``send`` retries per a :class:`RetryPolicy`, re-signing every attempt."""
+
+    def __init__(self, *, service: str, retry: RetryPolicy, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.service = service
+        self.retry = retry
+
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        policy = self.retry
+        may_retry = _may_retry(request) and _replayable(request)
+        # Snapshot before the auth flow stamps date/signature headers, so each retry is signed afresh
+        # whatever the auth class does with headers it finds already set.
+        unsigned_headers = request.headers.copy()
+        attempt = 1
+        while True:
+            if attempt > 1:
+                request = httpx.Request(
+                    request.method,
+                    request.url,
+                    headers=unsigned_headers,
+                    content=request.content,
+                    extensions=dict(request.extensions),
+                )
+            try:
+                response = await super().send(
+                    request, stream=stream, auth=auth, follow_redirects=follow_redirects
+                )
+            except (httpx.TransportError, httpx.TimeoutException):
+                if not may_retry or attempt >= policy.max_attempts:
+                    raise
+                await policy.sleep(policy.delay(attempt, None))
+                attempt += 1
+                continue
+            if not may_retry or attempt >= policy.max_attempts or not _should_retry(response, stream):
+                return response
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            await response.aclose()
+            await policy.sleep(policy.delay(attempt, retry_after))
+            attempt += 1
+
+
+def _may_retry(request: httpx.Request) -> bool:
+    marked = request.extensions.get(RETRY_SAFE_EXTENSION)
+    if marked is not None:
+        return bool(marked)
+    return request.method.upper() in IDEMPOTENT_METHODS
+
+
+def _replayable(request: httpx.Request) -> bool:
+    """A streamed (generator) body cannot be sent twice; bytes and JSON bodies are buffered by httpx."""
+    try:
+        request.content  # noqa: B018 - raises when the body is an unread stream
+    except httpx.RequestNotRead:
+        return False
+    return True
+
+
+def _should_retry(response: httpx.Response, stream: bool) -> bool:
+    status = response.status_code
+    if status in RETRY_STATUSES:
+        return True
+    if stream or not (status == 200 or status >= 500):
+        return False
+    content = response.content
+    if status == 200:
+        # Cheap byte test first: a successful Tencent body is never parsed twice.
+        if TENCENT_THROTTLE_PREFIX.encode() not in content:
+            return False
+        parsed = parse_error_body(content)
+        return parsed is not None and parsed[0].startswith(TENCENT_THROTTLE_PREFIX)
+    parsed = parse_error_body(content)
+    return parsed is not None and parsed[0] in THROTTLE_CODES
+
+
+def make_client(
+    base_url: str,
+    auth: httpx.Auth | None,
+    *,
+    service: str,
+    timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+    retry: RetryPolicy = RetryPolicy(),
+    transport: httpx.AsyncBaseTransport | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> OpsfnAsyncClient:
+    """Build the pooled, retrying async client for one service endpoint.
+
+    ``transport=None`` uses the process-wide override (:func:`use_transport`) when one is installed, else the
+    network. ``service`` names the cloud service in errors and logs.
+    """
+    merged = {"User-Agent": user_agent()}
+    if headers:
+        merged.update(headers)
+    chosen = transport if transport is not None else _default_transport
+    return OpsfnAsyncClient(
+        service=service,
+        retry=retry,
+        base_url=base_url,
+        auth=auth,
+        timeout=timeout,
+        limits=DEFAULT_LIMITS,
+        headers=merged,
+        transport=chosen,
+        follow_redirects=False,
+    )
+
+
+# ----------------------------------------------------------------------------------------------------
+# Requests with typed errors
+
+
+async def request_json(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    json: Any = None,
+    content: bytes | str | None = None,
+    headers: Mapping[str, str] | None = None,
+    retry_safe: bool | None = None,
+) -> Any:
+    """Send one request and return its parsed JSON body (``None`` for an empty body).
+
+    Raises the typed :class:`~shared.errors.CloudError` for error answers, including Tencent's HTTP 200 with
+    ``Response.Error``, and :class:`~shared.errors.CloudConnectionError` when no answer arrived after the
+    retries. A 2xx body that is not JSON comes back as text. ``retry_safe=True`` lets a POST be retried
+    (only for calls whose repetition cannot duplicate work, e.g. carrying an idempotency token).
+    """
+    service = str(getattr(client, "service", ""))
+    request = client.build_request(
+        method, url, params=cast(Any, params), json=json, content=content, headers=headers
+    )
+    if retry_safe is not None:
+        request.extensions[RETRY_SAFE_EXTENSION] = retry_safe
+    try:
+        response = await client.send(request)
+    except (httpx.TransportError, httpx.TimeoutException) as exc:
+        # The URL's query may carry a v1 signature, so only the path is named.
+        raise CloudConnectionError(
+            f"{request.method} {request.url.path}: {type(exc).__name__}", service=service
+        ) from exc
+    body = response.content
+    error = error_from_response(response.status_code, body, response.headers, service=service)
+    if error is not None:
+        raise error
+    if not body:
+        return None
+    try:
+        import json as _json
+
+        return _json.loads(body)
+    except ValueError:
+        return response.text
+
+
+# ----------------------------------------------------------------------------------------------------
+# Pagination
+
+
+class PaginationError(OpsfnError):
+    """A paginated listing did not end within the page cap (a server that keeps returning full pages)."""
+
+
+async def _paginate(
+    fetch_page: Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]],
+    limit: int,
+    start: int,
+    max_pages: int,
+) -> AsyncIterator[T]:
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    offset = start
+    for _ in range(max_pages):
+        items, total = await fetch_page(offset, limit)
+        for item in items:
+            yield item
+        offset += len(items)
+        if not items or len(items) < limit:
+            return
+        if total is not None and offset >= total:
+            return
+    raise PaginationError(f"listing did not end after {max_pages} pages of {limit}")
+
+
+def paginate_offset(
+    fetch_page: Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]],
+    *,
+    limit: int,
+    start: int = 0,
+    max_pages: int = 10_000,
+) -> AsyncIterator[T]:
+    """Iterate a Huawei ``offset``/``limit`` listing; ``fetch_page(offset, limit) -> (items, total)``.
+
+    Stops on an empty page, a short page, or once ``total`` items have been seen (``total`` may be ``None``
+    when the API does not return one). A server whose ``total`` is too high still ends on its short page;
+    one whose pages never shrink ends at ``max_pages`` with :class:`PaginationError` instead of looping.
+    """
+    return _paginate(fetch_page, limit, start, max_pages)
+
+
+def paginate_tencent(
+    fetch_page: Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]],
+    *,
+    limit: int,
+    start: int = 0,
+    max_pages: int = 10_000,
+) -> AsyncIterator[T]:
+    """Iterate a Tencent ``Offset``/``Limit`` listing; ``fetch_page(offset, limit) -> (items, TotalCount)``.
+
+    Same stopping rules as :func:`paginate_offset`; kept separate so call sites name the convention.
+    """
+    return _paginate(fetch_page, limit, start, max_pages)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Bounded concurrency
+
+
+@overload
+async def bounded_gather(
+    aws: Iterable[Awaitable[T]], limit: int, *, return_exceptions: Literal[False] = False
+) -> list[T]: ...
+
+
+@overload
+async def bounded_gather(
+    aws: Iterable[Awaitable[T]], limit: int, *, return_exceptions: Literal[True]
+) -> list[T | Exception]: ...
+
+
+async def bounded_gather(
+    aws: Iterable[Awaitable[T]], limit: int, *, return_exceptions: bool = False
+) -> list[T] | list[T | Exception]:
+    """Await ``aws`` with at most ``limit`` running at once; results come back in input order.
+
+    Uses ``limit`` workers pulling from one queue rather than one task per item, so a 10 000-item bulk job
+    does not create 10 000 tasks. Pass coroutines (not already-running tasks) for the bound to mean
+    anything. Without ``return_exceptions`` the first failure cancels the rest and is raised; with it, each
+    failed slot holds its exception.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    pending = list(aws)
+    results: list[Any] = [None] * len(pending)
+    queue = iter(enumerate(pending))
+
+    async def worker() -> None:
+        for index, awaitable in queue:
+            try:
+                results[index] = await awaitable
+            except Exception as exc:
+                if not return_exceptions:
+                    raise
+                results[index] = exc
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(min(limit, len(pending)))]
+    try:
+        await asyncio.gather(*workers)
+    except BaseException:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        for _, awaitable in queue:
+            close = getattr(awaitable, "close", None)
+            if callable(close):
+                close()  # never started: silence "coroutine was never awaited"
+        raise
+    return results
