@@ -15,10 +15,14 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import parse_qsl, unquote
 
 import httpx
+
+if TYPE_CHECKING:
+    from devkit.emulator.credentials import EmulatorCredentials
+    from devkit.emulator.faults import FaultInjector
 
 __all__ = [
     "ApiError",
@@ -108,7 +112,7 @@ class Call:
         return [v for k, v in parse_qsl(self.request.url.query.decode(), keep_blank_values=True) if k == name]
 
     def header(self, name: str, default: str = "") -> str:
-        return self.request.headers.get(name, default)
+        return str(self.request.headers.get(name, default))
 
     def json(self, *, error: Callable[[str], ApiError] | None = None) -> Any:
         """Parse the JSON body; a malformed body becomes the service's own validation error."""
@@ -215,6 +219,9 @@ class Emulator:
         self.services: list[Service[Any]] = list(services)
         self.verifiers: dict[str, Verifier] = {}
         self.before_dispatch: list[Callable[[Call], httpx.Response | None]] = []
+        self.credentials: EmulatorCredentials | None = None  # set by devkit.emulator.setup.configure
+        self.faults: FaultInjector | None = None
+        self.options: dict[str, object] = {}  # service options such as ``ide_quota`` (see ``configure``)
         self._lock = threading.RLock()
 
     def add(self, service: Service[Any]) -> Service[Any]:
@@ -262,30 +269,44 @@ class Emulator:
         return path_params.get("project_id") or request.headers.get("x-project-id") or "default"
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        """Route, inject faults, verify credentials, pick the isolated backend, dispatch.
+
+        Faults come before verification (a throttled or dropped request never reaches the service, as with
+        a real gateway); verification comes before the isolation key because the Tencent key depends on the
+        account the verified SecretId belongs to (see ``verification.tencent_isolation_key``).
+        """
         request.read()
         found = self._find(request)
         if found is None:
             return json_response(
                 404,
-                {"error_code": "APIGW.0101", "error_msg": f"The API does not exist or has not been published "
-                 f"in the environment: {request.method} {request.url.path}"},
+                {
+                    "error_code": "APIGW.0101",
+                    "error_msg": "The API does not exist or has not been published in the environment: "
+                    f"{request.method} {request.url.path}",
+                },
             )
         svc, route, params = found
-        call = Call(
-            request=request,
-            service=svc.name,
-            operation=route.operation,
-            path_params=params,
-            key=self.isolation_key(svc, request, params),
-        )
         try:
+            if self.faults is not None:
+                operation = request.headers.get("x-tc-action") or route.operation
+                injected = self.faults.apply(request, svc.name, operation, tencent=svc.auth == "tencent")
+                if injected is not None:
+                    return injected
+            verifier = self.verifiers.get(svc.auth)
+            principal = verifier(self, svc, request) if verifier is not None else ""
+            call = Call(
+                request=request,
+                service=svc.name,
+                operation=route.operation,
+                path_params=params,
+                key=self.isolation_key(svc, request, params),
+                principal=principal,
+            )
             for hook in self.before_dispatch:
                 early = hook(call)
                 if early is not None:
                     return early
-            verifier = self.verifiers.get(svc.auth)
-            if verifier is not None:
-                call.principal = verifier(self, svc, request)
             return route.handler(call, svc.backend(call.key))
         except ApiError as exc:
             return exc.response
