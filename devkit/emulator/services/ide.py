@@ -440,9 +440,21 @@ def _int_param(query: dict[str, str], name: str, default: int, low: int, high: i
     return value
 
 
-def _caller(call: Call) -> str:
-    """The IAM user the request acts as: the verified principal, else the documentation's example user."""
-    return call.principal or _DEFAULT_CALLER
+def _caller(emulator: Emulator, call: Call) -> str:
+    """The IAM user id the request acts as (``creater_id``, auto-bind, bind without ``user_id``).
+
+    The verifier reports an access key or ``user@domain`` for a token; both resolve to the owning IAM user
+    through the emulator's credentials. With no verification configured, the documentation's example user.
+    """
+    creds = emulator.credentials
+    if creds is None or not call.principal:
+        return _DEFAULT_CALLER
+    key = creds.huawei_key(call.principal)
+    if key is not None:
+        return key.user.id
+    name, _, domain = call.principal.rpartition("@")
+    user = creds.user(domain, name) if name else None
+    return user.id if user is not None else _DEFAULT_CALLER
 
 
 def _success(result: Any) -> httpx.Response:
@@ -466,13 +478,13 @@ class IdeService(Service[IdeBackend]):
 
 
 def make_service(emulator: Emulator) -> IdeService:
-    """Build the ``ide`` service; the quota comes from ``emulator.ide_quota`` when the framework sets one."""
-    quota = getattr(emulator, "ide_quota", None)
-    service = IdeService(DEFAULT_QUOTA if quota is None else int(quota))
+    """Build the ``ide`` service; ``build_emulator(ide_quota=N)`` (``emulator.options``) sets the quota."""
+    quota = emulator.options.get("ide_quota")
+    service = IdeService(DEFAULT_QUOTA if quota is None else int(str(quota)))
 
     @service.route("POST", "/v2/licenses", "CreateLicenses")
     def buy(call: Call, backend: IdeBackend) -> httpx.Response:
-        return _success(backend.buy(call.json(error=_invalid), _caller(call)))
+        return _success(backend.buy(call.json(error=_invalid), _caller(emulator, call)))
 
     @service.route("GET", "/v2/licenses", "ListLicenses")
     def list_licenses(call: Call, backend: IdeBackend) -> httpx.Response:
@@ -520,7 +532,7 @@ def make_service(emulator: Emulator) -> IdeService:
         machine_code = body.get("machine_code")
         if not isinstance(machine_code, str) or not _MACHINE_CODE.fullmatch(machine_code):
             raise _invalid("machine_code must be 64 letters and digits")
-        user = body.get("user_id", _caller(call))
+        user = body.get("user_id", _caller(emulator, call))
         if not isinstance(user, str) or not _ALNUM.fullmatch(user):
             raise _invalid("user_id may contain only letters and digits")
         ok = backend.bind(license_id, machine_code, user)
