@@ -1,0 +1,289 @@
+"""``template.yaml``: the single source of truth for functions, triggers, policies and workflows.
+
+The file is SAM-shaped (``Globals``, ``Functions`` with typed ``Events``, ``Policies``) plus ``Workflows``.
+Loading validates it with pydantic so a typo fails at ``opsfn validate`` with the exact location, not at
+deploy time; :func:`check_template` then does the checks that need the file system and imports (handlers
+importable, sample events present and parseable, cron valid, policies known).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from devkit.iam_actions import is_known
+
+__all__ = [
+    "FunctionSpec",
+    "Template",
+    "TemplateError",
+    "check_template",
+    "load_template",
+]
+
+RUNTIMES = ("python3.10", "python3.11", "python3.12")
+_RATE = re.compile(r"^(\d+)\s*(m|h|d)$")
+
+
+class TemplateError(Exception):
+    """The template is invalid; ``problems`` lists every finding as ``location: message``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class EnvironmentSpec(_Model):
+    variables: dict[str, str] = Field(default_factory=dict, alias="Variables")
+
+    @field_validator("variables")
+    @classmethod
+    def _names(cls, value: dict[str, str]) -> dict[str, str]:
+        # FunctionGraph: keys match [A-Za-z][A-Za-z0-9_]* and keys+values total at most 4096 characters.
+        for key in value:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", key):
+                raise ValueError(f"environment variable name {key!r} is not [A-Za-z][A-Za-z0-9_]*")
+        if sum(len(k) + len(v) for k, v in value.items()) > 4096:
+            raise ValueError("environment variables exceed FunctionGraph's 4096-character total")
+        return value
+
+
+class WebhookProps(_Model):
+    path: str = Field(alias="Path", pattern=r"^/[A-Za-z0-9/_\-{}.]*$")
+    method: Literal["GET", "POST", "PUT", "DELETE", "PATCH"] = Field("POST", alias="Method")
+    verification: Literal["standard_webhooks", "github", "apig_signature", "none"] = Field(
+        "standard_webhooks", alias="Verification"
+    )
+
+
+class TimerProps(_Model):
+    cron: str | None = Field(None, alias="Cron")
+    rate: str | None = Field(None, alias="Rate")
+    input: dict[str, Any] = Field(default_factory=dict, alias="Input")
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> TimerProps:
+        if (self.cron is None) == (self.rate is None):
+            raise ValueError("a Timer needs exactly one of Cron or Rate")
+        if self.rate is not None and not _RATE.match(self.rate):
+            raise ValueError(f"Rate {self.rate!r} must look like '5m', '1h' or '1d'")
+        return self
+
+
+class KafkaProps(_Model):
+    instance: str = Field(alias="Instance", min_length=1)
+    topic: str = Field(alias="Topic", min_length=1)
+    batch_size: int = Field(100, alias="BatchSize", ge=1, le=10000)
+
+
+class SmnProps(_Model):
+    topic: str = Field(alias="Topic", min_length=1)
+
+
+class CtsProps(_Model):
+    service: str = Field(alias="Service", min_length=1)
+    resource_types: list[str] = Field(default_factory=list, alias="ResourceTypes")
+    operations: list[str] = Field(alias="Operations", min_length=1)
+
+
+class EventGridProps(_Model):
+    source: str = Field(alias="Source", min_length=1)
+    types: list[str] = Field(alias="Types", min_length=1)
+
+
+class WebhookEvent(_Model):
+    type: Literal["Webhook"] = Field(alias="Type")
+    properties: WebhookProps = Field(alias="Properties")
+
+
+class TimerEvent(_Model):
+    type: Literal["Timer"] = Field(alias="Type")
+    properties: TimerProps = Field(alias="Properties")
+
+
+class KafkaEvent(_Model):
+    type: Literal["Kafka"] = Field(alias="Type")
+    properties: KafkaProps = Field(alias="Properties")
+
+
+class SmnEvent(_Model):
+    type: Literal["Smn"] = Field(alias="Type")
+    properties: SmnProps = Field(alias="Properties")
+
+
+class CtsEvent(_Model):
+    type: Literal["Cts"] = Field(alias="Type")
+    properties: CtsProps = Field(alias="Properties")
+
+
+class EventGridEvent(_Model):
+    type: Literal["EventGrid"] = Field(alias="Type")
+    properties: EventGridProps = Field(alias="Properties")
+
+
+EventSpec = Annotated[
+    WebhookEvent | TimerEvent | KafkaEvent | SmnEvent | CtsEvent | EventGridEvent,
+    Field(discriminator="type"),
+]
+
+
+class GlobalsSpec(_Model):
+    runtime: Literal["python3.10", "python3.11", "python3.12"] = Field("python3.10", alias="Runtime")
+    memory_size: int = Field(256, alias="MemorySize")
+    timeout: int = Field(60, alias="Timeout", ge=3, le=900)
+    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec, alias="Environment")
+
+    @field_validator("memory_size")
+    @classmethod
+    def _memory(cls, value: int) -> int:
+        return _check_memory(value)
+
+
+def _check_memory(value: int) -> int:
+    # The FunctionGraph SDK enum; SCF accepts the same steps up to 3072 MB.
+    allowed = (128, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096)
+    if value not in allowed:
+        raise ValueError(f"MemorySize {value} is not one of {allowed}")
+    return value
+
+
+class FunctionSpec(_Model):
+    handler: str = Field(alias="Handler", pattern=r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$")
+    code_uri: str = Field(alias="CodeUri")
+    description: str = Field("", alias="Description", max_length=512)
+    memory_size: int | None = Field(None, alias="MemorySize")
+    timeout: int | None = Field(None, alias="Timeout", ge=3, le=900)
+    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec, alias="Environment")
+    events: dict[str, EventSpec] = Field(default_factory=dict, alias="Events")
+    policies: list[str] = Field(default_factory=list, alias="Policies")
+    agency: str = Field("opsfn-functions", alias="Agency")
+
+    @field_validator("memory_size")
+    @classmethod
+    def _memory(cls, value: int | None) -> int | None:
+        return None if value is None else _check_memory(value)
+
+    @property
+    def module(self) -> str:
+        return self.handler.rsplit(".", 1)[0]
+
+    @property
+    def attribute(self) -> str:
+        return self.handler.rsplit(".", 1)[1]
+
+
+class WorkflowStep(_Model):
+    function: str = Field(alias="Function")
+    for_each: str | None = Field(
+        None, alias="ForEach", description="A key of the previous output holding a list: one call per item"
+    )
+
+
+class WorkflowSpec(_Model):
+    description: str = Field("", alias="Description")
+    steps: list[WorkflowStep] = Field(alias="Steps", min_length=1)
+
+
+class Template(_Model):
+    version: Literal["opsfn/2026-11"] = Field(alias="Version")
+    globals: GlobalsSpec = Field(default_factory=GlobalsSpec, alias="Globals")  # type: ignore[arg-type]
+    functions: dict[str, FunctionSpec] = Field(alias="Functions", min_length=1)
+    workflows: dict[str, WorkflowSpec] = Field(default_factory=dict, alias="Workflows")
+
+    @model_validator(mode="after")
+    def _references(self) -> Template:
+        for name in self.functions:
+            if not re.fullmatch(r"[a-z][a-z0-9_]{0,59}", name):
+                raise ValueError(f"function name {name!r} must be lower_snake_case (FunctionGraph limit 60)")
+        for wf_name, wf in self.workflows.items():
+            for step in wf.steps:
+                if step.function not in self.functions:
+                    raise ValueError(f"workflow {wf_name!r} names unknown function {step.function!r}")
+        return self
+
+    def memory(self, fn: FunctionSpec) -> int:
+        return fn.memory_size or self.globals.memory_size
+
+    def timeout(self, fn: FunctionSpec) -> int:
+        return fn.timeout or self.globals.timeout
+
+    def environment(self, fn: FunctionSpec) -> dict[str, str]:
+        return {**self.globals.environment.variables, **fn.environment.variables}
+
+
+def _format_validation(exc: ValidationError) -> list[str]:
+    return [f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()]
+
+
+def load_template(path: Path | str = "template.yaml") -> Template:
+    """Parse and validate the YAML file; raise :class:`TemplateError` with every problem located."""
+    import yaml
+
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TemplateError([f"{path}: file not found"]) from None
+    except yaml.YAMLError as exc:
+        raise TemplateError([f"{path}: not valid YAML: {exc}"]) from None
+    if not isinstance(raw, dict):
+        raise TemplateError([f"{path}: the top level must be a mapping"])
+    try:
+        return Template.model_validate(raw)
+    except ValidationError as exc:
+        raise TemplateError([f"{path}: {line}" for line in _format_validation(exc)]) from None
+
+
+def sample_events(root: Path, name: str) -> Iterator[Path]:
+    """The sample events of one function: ``events/<name>/*.json``."""
+    folder = root / "events" / name
+    if folder.is_dir():
+        yield from sorted(folder.glob("*.json"))
+
+
+def check_template(template: Template, root: Path) -> list[str]:
+    """Checks beyond the schema; returns the problems (empty when all is well)."""
+    from croniter import croniter
+
+    problems: list[str] = []
+    for name, fn in template.functions.items():
+        where = f"Functions.{name}"
+        if not (root / fn.code_uri).is_dir():
+            problems.append(f"{where}.CodeUri: folder {fn.code_uri!r} does not exist")
+        try:
+            module = importlib.import_module(fn.module)
+        except Exception as exc:  # any import failure is a finding, reported precisely
+            problems.append(f"{where}.Handler: cannot import {fn.module!r}: {type(exc).__name__}: {exc}")
+        else:
+            if not callable(getattr(module, fn.attribute, None)):
+                problems.append(f"{where}.Handler: {fn.module!r} has no callable {fn.attribute!r}")
+            if not callable(getattr(module, "main_handler", None)):
+                problems.append(f"{where}.Handler: {fn.module!r} has no SCF entry point 'main_handler'")
+        for event_name, event in fn.events.items():
+            if isinstance(event, TimerEvent) and event.properties.cron is not None:
+                if not croniter.is_valid(event.properties.cron):
+                    problems.append(
+                        f"{where}.Events.{event_name}.Cron: {event.properties.cron!r} is not a valid cron"
+                    )
+        for i, policy in enumerate(fn.policies):
+            if not is_known(policy):
+                problems.append(f"{where}.Policies[{i}]: unknown IAM action or role {policy!r}")
+        samples = list(sample_events(root, name))
+        if not samples:
+            problems.append(f"{where}: no sample events in events/{name}/")
+        for sample in samples:
+            try:
+                json.loads(sample.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                problems.append(f"{sample.relative_to(root)}: not valid JSON: {exc}")
+    return problems
