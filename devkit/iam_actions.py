@@ -1,12 +1,13 @@
 """The IAM actions and roles a function's ``Policies`` may name, so ``opsfn validate`` can reject typos.
 
-Sources: the APIG actions are chapter 4 of the APIG dedicated V2 API reference (seed 002), kept exactly as
-printed there, misspellings included (``listBindedTrotles``, ``listUnbindApis``) because IAM matches them
-literally. CSMS actions use the DEW identity-policy form seen on its API
-pages (``csms:secret:createVersion`` with alias ``csms:secretVersion:create``, ``csms:secret:createStage`` with
-alias ``csms:secretStage:create``); the remaining CSMS names follow that same documented ``csms:secret:<verb>``
-pattern and were not each confirmed against a live IAM policy editor. CodeArts IDE documents no fine-grained actions: its errors name the roles ``te_admin`` and
-``readonly``, so IDE access is granted by role (``role:te_admin``). SMN publishing is ``smn:topic:publish``.
+Sources: the APIG actions are chapter 4 of the APIG dedicated V2 API reference (seed 002), kept exactly
+as printed there, misspellings included (``listBindedTrotles``, ``listUnbindApis``) because IAM matches
+them literally. CSMS actions use the DEW identity-policy form seen on its API pages
+(``csms:secret:createVersion`` with alias ``csms:secretVersion:create``, ``csms:secret:createStage`` with
+alias ``csms:secretStage:create``); the remaining CSMS names follow the same documented
+``csms:secret:<verb>`` pattern and were not each confirmed against a live IAM policy editor. CodeArts IDE
+documents no fine-grained actions: its errors name the roles ``te_admin`` and ``readonly``, so IDE access
+is granted by role (``role:te_admin``). SMN publishing is ``smn:topic:publish``.
 """
 
 from __future__ import annotations

@@ -270,11 +270,9 @@ def check_template(template: Template, root: Path) -> list[str]:
             if not callable(getattr(module, "main_handler", None)):
                 problems.append(f"{where}.Handler: {fn.module!r} has no SCF entry point 'main_handler'")
         for event_name, event in fn.events.items():
-            if isinstance(event, TimerEvent) and event.properties.cron is not None:
-                if not croniter.is_valid(event.properties.cron):
-                    problems.append(
-                        f"{where}.Events.{event_name}.Cron: {event.properties.cron!r} is not a valid cron"
-                    )
+            cron = event.properties.cron if isinstance(event, TimerEvent) else None
+            if cron is not None and not croniter.is_valid(cron):
+                problems.append(f"{where}.Events.{event_name}.Cron: {cron!r} is not a valid cron")
         for i, policy in enumerate(fn.policies):
             if not is_known(policy):
                 problems.append(f"{where}.Policies[{i}]: unknown IAM action or role {policy!r}")
