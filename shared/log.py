@@ -187,6 +187,25 @@ class _Stream:
 _stream = _Stream()
 
 
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "exception": 40, "critical": 50}
+_min_level = logging.INFO
+
+
+def _filter_level(
+    _logger: Any, method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """First processor: drop events below the configured level.
+
+    A processor rather than structlog's filtering wrapper class, because loggers bound before the last
+    :func:`configure_logging` call keep their wrapper class but always read the current level here.
+    """
+    if _LEVELS.get(method, logging.INFO) < _min_level:
+        import structlog
+
+        raise structlog.DropEvent
+    return event_dict
+
+
 def configure_logging(level: str | int = "INFO", stream: IO[str] | None = None) -> None:
     """Configure structlog JSON lines on ``stream`` (default stdout); safe to call again to reconfigure.
 
@@ -195,26 +214,29 @@ def configure_logging(level: str | int = "INFO", stream: IO[str] | None = None) 
     """
     import structlog
 
-    global _configured
+    global _configured, _min_level
     numeric = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
     if not isinstance(numeric, int):
         raise ValueError(f"unknown log level {level!r}")
+    _min_level = numeric
     _stream.target = stream if stream is not None else sys.stdout
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
-            structlog.processors.format_exc_info,
-            redact_event,
-            structlog.processors.JSONRenderer(default=repr),
-            _mask_rendered,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=_stream),  # type: ignore[arg-type]
-        # Not cached: a reconfigured level must reach loggers that modules created at import time.
-        cache_logger_on_first_use=False,
-    )
+    if not _configured:
+        structlog.configure(
+            processors=[
+                _filter_level,
+                structlog.contextvars.merge_contextvars,
+                structlog.processors.add_log_level,
+                structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+                structlog.processors.format_exc_info,
+                redact_event,
+                structlog.processors.JSONRenderer(default=repr),
+                _mask_rendered,
+            ],
+            wrapper_class=structlog.BoundLogger,
+            logger_factory=structlog.PrintLoggerFactory(file=_stream),  # type: ignore[arg-type]
+            # Safe to cache: level and stream are read through module state on every call.
+            cache_logger_on_first_use=True,
+        )
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(max(logging.WARNING, numeric))
     _configured = True
@@ -230,7 +252,7 @@ def get_logger(name: str | None = None, **initial: Any) -> Any:
 
     if name:
         initial.setdefault("logger", name)
-    return structlog.get_logger(**initial)
+    return structlog.get_logger().bind(**initial)
 
 
 def bind_context(**values: Any) -> None:
