@@ -193,6 +193,8 @@ def parse_tc3_authorization(value: str) -> TC3Authorization:
     names = tuple(signed.split(";"))
     if not signature or not all(names):
         raise SignatureFormatError("Authorization has an empty SignedHeaders or Signature")
+    if any(name != name.lower() for name in names):
+        raise SignatureFormatError("SignedHeaders must be lower-case")
     return TC3Authorization(parts[0], parts[1], parts[2], names, signature)
 
 
