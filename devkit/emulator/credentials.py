@@ -50,6 +50,7 @@ __all__ = [
     "IamUser",
     "Project",
     "TencentKey",
+    "hex_id",
 ]
 
 DEMO_HUAWEI_AK = "OPSFNDEMOAK000000000"
@@ -71,7 +72,7 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _hex_id(*parts: str) -> str:
+def hex_id(*parts: str) -> str:
     """Stable 32-hex ids (like Huawei's) so a restarted emulator lists the same project and user ids."""
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
@@ -179,9 +180,9 @@ class EmulatorCredentials:
     def add_user(self, domain_name: str, name: str, password: str) -> IamUser:
         user = IamUser(
             domain_name=domain_name,
-            domain_id=_hex_id("domain", domain_name),
+            domain_id=hex_id("domain", domain_name),
             name=name,
-            id=_hex_id("user", domain_name, name),
+            id=hex_id("user", domain_name, name),
             password=password,
         )
         with self._lock:
@@ -189,9 +190,7 @@ class EmulatorCredentials:
         return user
 
     def add_project(self, name: str, domain_id: str, *, project_id: str | None = None) -> Project:
-        project = Project(
-            id=project_id or _hex_id("project", domain_id, name), name=name, domain_id=domain_id
-        )
+        project = Project(id=project_id or hex_id("project", domain_id, name), name=name, domain_id=domain_id)
         with self._lock:
             self._projects[project.id] = project
         return project
@@ -230,6 +229,10 @@ class EmulatorCredentials:
                 if user.name == name and (user.domain_id if by_id else user.domain_name) == domain:
                     return user
         return None
+
+    def users(self) -> list[IamUser]:
+        with self._lock:
+            return list(self._users.values())
 
     def projects(self, domain_id: str | None = None) -> list[Project]:
         with self._lock:
