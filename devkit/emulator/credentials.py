@@ -254,6 +254,15 @@ class EmulatorCredentials:
         with self._lock:
             return self._huawei.get(access)
 
+    def default_huawei_access(self) -> str:
+        """The first long-term AK (the one from the environment), for the startup banner."""
+        with self._lock:
+            return next((k.access for k in self._huawei.values() if not k.temporary), "")
+
+    def default_tencent_secret_id(self) -> str:
+        with self._lock:
+            return next((k.secret_id for k in self._tencent.values() if k.token is None), "")
+
     def token(self, value: str) -> IamToken | None:
         with self._lock:
             return self._tokens.get(value)
