@@ -1,0 +1,119 @@
+"""Typed client for Huawei SMN (Simple Message Notification, API v2): topics and publishing.
+
+Functions publish alerts - a guardrail fix, a failed rotation - to a topic whose URN comes from
+configuration (``OPSFN_SMN_TOPIC_URN``). Publishing is *not* retried automatically: a retry after a lost
+answer would notify every subscriber twice. Creating a topic is idempotent on the server (an existing name
+returns its URN with 200), so that POST is retry-safe.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.clients.base import ServiceClient
+from shared.http import paginate_offset
+
+__all__ = ["MAX_TOPIC_PAGE", "PublishResult", "SmnClient", "Topic", "TopicPage"]
+
+MAX_TOPIC_PAGE = 100
+"""ListTopics accepts ``limit`` 1-100."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Topic(_Model):
+    topic_urn: str
+    name: str
+    display_name: str = ""
+    push_policy: int = 0
+    enterprise_project_id: str | None = None
+    topic_id: str | None = None
+
+
+class TopicPage(_Model):
+    topic_count: int
+    topics: list[Topic]
+
+
+class PublishResult(_Model):
+    message_id: str
+    request_id: str = ""
+
+
+class SmnClient(ServiceClient):
+    """SMN v2 operations for one project; ``async with SmnClient.from_settings(settings) as smn: ...``."""
+
+    service: ClassVar[str] = "smn"
+
+    async def create_topic(self, name: str, *, display_name: str | None = None) -> str:
+        """Create ``name`` (or find the existing topic of that name) and return its URN."""
+        body: dict[str, Any] = {"name": name}
+        if display_name is not None:
+            body["display_name"] = display_name
+        data = await self._request(
+            "POST", "/v2/{project_id}/notifications/topics", json=body, retry_safe=True
+        )
+        return str(data["topic_urn"])
+
+    async def list_topics(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = MAX_TOPIC_PAGE,
+        name: str | None = None,
+        fuzzy_name: str | None = None,
+    ) -> TopicPage:
+        """One page of topics, newest first."""
+        params = {"offset": offset, "limit": limit, "name": name, "fuzzy_name": fuzzy_name}
+        data = await self._request("GET", "/v2/{project_id}/notifications/topics", params=params)
+        return TopicPage.model_validate(data)
+
+    def iter_topics(self, *, fuzzy_name: str | None = None) -> AsyncIterator[Topic]:
+        """Every topic, page by page."""
+
+        async def fetch(offset: int, limit: int) -> tuple[list[Topic], int | None]:
+            page = await self.list_topics(offset=offset, limit=limit, fuzzy_name=fuzzy_name)
+            return page.topics, page.topic_count
+
+        return paginate_offset(fetch, limit=MAX_TOPIC_PAGE)
+
+    async def publish(
+        self,
+        topic_urn: str,
+        message: str | None = None,
+        *,
+        subject: str | None = None,
+        message_structure: Mapping[str, str] | None = None,
+        template_name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        time_to_live: int | None = None,
+    ) -> PublishResult:
+        """Publish a text message, a per-protocol ``message_structure`` (must contain ``default``) or a
+        template message (``template_name`` + ``tags``). Exactly one form is required."""
+        forms = [message is not None, message_structure is not None, template_name is not None]
+        if sum(forms) != 1:
+            raise ValueError("pass exactly one of message, message_structure or template_name")
+        body: dict[str, Any] = {}
+        if subject is not None:
+            body["subject"] = subject
+        if message is not None:
+            body["message"] = message
+        if message_structure is not None:
+            if "default" not in message_structure:
+                raise ValueError("message_structure needs a 'default' entry")
+            body["message_structure"] = json.dumps(dict(message_structure), ensure_ascii=False)
+        if template_name is not None:
+            body["message_template_name"] = template_name
+            body["tags"] = dict(tags or {})
+        if time_to_live is not None:
+            body["time_to_live"] = str(time_to_live)
+        path = f"/v2/{{project_id}}/notifications/topics/{quote(topic_urn, safe=':')}/publish"
+        data = await self._request("POST", path, json=body)
+        return PublishResult.model_validate(data)
