@@ -469,16 +469,23 @@ def batch_tags(call: Call, backend: CsmsBackend) -> httpx.Response:
 
 
 def _smn_notifier(emulator: Emulator) -> Callable[[str, str, str, str], str]:
-    """Publish through the emulator's SMN service; the answer becomes the record's ``notification_status``."""
+    """Publish through the emulator's SMN service; the outcome becomes the record's ``notification_status``.
+
+    SMN publishes "as a cloud service would": ``SmnService.publish(topic_urn, message, subject)`` finds the
+    topic's project from its URN and raises a ``LookupError`` when the topic does not exist (INVALID: the
+    event points at no topic). Any other failure is FAIL, like an SMN outage.
+    """
 
     def notify(key: str, topic_urn: str, message: str, subject: str) -> str:
         try:
-            smn = emulator.service("smn")
+            publish = getattr(emulator.service("smn"), "publish", None)
         except KeyError:
             return "INVALID"
+        if publish is None:
+            return "INVALID"
         try:
-            smn.backend(key).publish(topic_urn, message, subject)
-        except (ApiError, KeyError, LookupError, ValueError):
+            publish(topic_urn, message, subject)
+        except (ApiError, LookupError, ValueError):
             return "INVALID"
         except Exception:
             return "FAIL"
