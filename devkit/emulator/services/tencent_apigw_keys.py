@@ -1,0 +1,714 @@
+"""API key, usage plan and API app actions of the faked Tencent API gateway.
+
+The rules that make key-pair (``SECRET``) APIs callable are the ones the document states: a key is usable
+in an environment only when it is enabled, bound to a usage plan (BindSecretIds) and that plan is bound to the
+service environment or to the API in it (BindEnvironment); two plans bound to the same environment must not
+share a key. Key material rules: ``manual`` keys take an ``AccessKeyId`` of 5-50 and an ``AccessKeySecret`` of
+10-50 characters from ``[A-Za-z0-9_]``; ``auto`` keys get generated ones, and UpdateApiKey of an ``auto`` key
+generates a new secret (sending one is refused: the document only allows it for manual keys, and silently
+ignoring it would leave the caller believing its own secret is in force).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from devkit.emulator.core import tencent_error
+from devkit.emulator.services.tencent_apigw_params import Params
+from devkit.emulator.services.tencent_apigw_services import (
+    Action,
+    ActionContext,
+    find_api,
+    find_service,
+    fuzzy_match,
+    page,
+)
+from devkit.emulator.services.tencent_apigw_state import (
+    ApiApp,
+    ApiKey,
+    AppBinding,
+    PlanBinding,
+    TencentApigwBackend,
+    UsagePlan,
+    iso,
+    random_secret,
+)
+
+__all__ = ["ACTIONS"]
+
+_MANUAL_ID = re.compile(r"^[A-Za-z0-9_]{5,50}$")
+_MANUAL_SECRET = re.compile(r"^[A-Za-z0-9_]{10,50}$")
+_AUTO_SECRET_LENGTH = 40
+MAX_REQUEST_NUM = 999_999_999  # CreateUsagePlan: -1 or [1, 999999999]
+MAX_REQUEST_NUM_MODIFY = 99_999_999  # ModifyUsagePlan prints [1, 99999999]
+MAX_QPS = 2000
+
+
+# ------------------------------------------------------------------------------------------------ keys
+
+
+def _find_key(backend: TencentApigwBackend, params: Params, name: str = "AccessKeyId") -> ApiKey:
+    key_id = params.text(name)
+    key = backend.api_keys.get(key_id)
+    if key is None:
+        raise tencent_error("ResourceNotFound.InvalidAccessKeyId", f"The key `{key_id}` does not exist.")
+    return key
+
+
+def _key_struct(key: ApiKey, *, with_secret: bool) -> dict[str, Any]:
+    return {
+        "AccessKeyId": key.access_key_id,
+        "AccessKeySecret": key.secret if with_secret else "",
+        "AccessKeyType": key.key_type,
+        "SecretName": key.name,
+        "ModifiedTime": iso(key.modified),
+        "Status": 1 if key.enabled else 0,
+        "CreatedTime": iso(key.created),
+    }
+
+
+def _manual_secret(params: Params) -> str:
+    secret = params.text("AccessKeySecret")
+    if not _MANUAL_SECRET.match(secret):
+        raise tencent_error(
+            "InvalidParameter.FormatError",
+            "AccessKeySecret must be 10-50 characters: letters, digits and underscores.",
+        )
+    return secret
+
+
+def create_api_key(ctx: ActionContext) -> dict[str, Any]:
+    p, backend = ctx.params, ctx.backend
+    name = p.text("SecretName")
+    key_type = p.enum("AccessKeyType", ("auto", "manual"), default="auto")
+    if key_type == "manual":
+        key_id = p.text("AccessKeyId")
+        if not _MANUAL_ID.match(key_id):
+            raise tencent_error(
+                "InvalidParameter.FormatError",
+                "AccessKeyId must be 5-50 characters: letters, digits and underscores.",
+            )
+        secret = _manual_secret(p)
+        if key_id in backend.api_keys:
+            raise tencent_error(
+                "FailedOperation.AccessKeyExist", f"The custom key `{key_id}` already exists."
+            )
+    else:
+        if "AccessKeyId" in p or "AccessKeySecret" in p:
+            raise tencent_error(
+                "InvalidParameterValue",
+                "AccessKeyId and AccessKeySecret can only be given when AccessKeyType is manual.",
+            )
+        key_id, secret = backend.new_access_key_id(), random_secret(_AUTO_SECRET_LENGTH)
+    if len(backend.api_keys) >= backend.quotas.api_keys:
+        raise tencent_error(
+            "LimitExceeded.ApiKeyCountLimitExceeded",
+            f"At most {backend.quotas.api_keys} key pairs per tenant.",
+        )
+    key = ApiKey(
+        access_key_id=key_id,
+        secret=secret,
+        key_type=key_type,
+        name=name,
+        enabled=True,
+        created=ctx.now,
+        modified=ctx.now,
+    )
+    backend.api_keys[key_id] = key
+    return {"Result": _key_struct(key, with_secret=True)}
+
+
+def update_api_key(ctx: ActionContext) -> dict[str, Any]:
+    """Replace the secret of an existing pair; the AccessKeyId stays, the old secret stops working at once."""
+    p = ctx.params
+    key = _find_key(ctx.backend, p)
+    if key.key_type == "manual":
+        key.secret = _manual_secret(p)
+    else:
+        if "AccessKeySecret" in p:
+            raise tencent_error(
+                "InvalidParameterValue", "AccessKeySecret can only be set for a manual (custom) key."
+            )
+        key.secret = random_secret(_AUTO_SECRET_LENGTH)
+    key.modified = ctx.now
+    return {"Result": _key_struct(key, with_secret=True)}
+
+
+def _set_enabled(ctx: ActionContext, enabled: bool) -> dict[str, Any]:
+    key = _find_key(ctx.backend, ctx.params)
+    if key.enabled == enabled:
+        raise tencent_error(
+            "UnsupportedOperation.UnsupportedUpdateApiKey",
+            f"The key is already {'enabled' if enabled else 'disabled'}.",
+        )
+    key.enabled = enabled
+    key.modified = ctx.now
+    return {"Result": True}
+
+
+def enable_api_key(ctx: ActionContext) -> dict[str, Any]:
+    return _set_enabled(ctx, True)
+
+
+def disable_api_key(ctx: ActionContext) -> dict[str, Any]:
+    return _set_enabled(ctx, False)
+
+
+def delete_api_key(ctx: ActionContext) -> dict[str, Any]:
+    backend = ctx.backend
+    key = _find_key(backend, ctx.params)
+    if key.plan_ids:
+        raise tencent_error(
+            "UnsupportedOperation.ResourceIsInUse",
+            f"The key is bound to usage plan(s) {', '.join(key.plan_ids)}; unbind it first.",
+        )
+    if key.enabled:
+        raise tencent_error(
+            "UnsupportedOperation.InvalidStatus", "An enabled key cannot be deleted; disable it first."
+        )
+    del backend.api_keys[key.access_key_id]
+    return {"Result": True}
+
+
+def describe_api_key(ctx: ActionContext) -> dict[str, Any]:
+    # The only action documented to return the secret of an existing key.
+    return {"Result": _key_struct(_find_key(ctx.backend, ctx.params), with_secret=True)}
+
+
+_KEY_FILTERS = ("AccessKeyId", "AccessKeySecret", "SecretName", "NotUsagePlanId", "Status", "KeyWord")
+
+
+def describe_api_keys_status(ctx: ActionContext) -> dict[str, Any]:
+    p, backend = ctx.params, ctx.backend
+    offset, limit = p.paging()
+    filters = p.filters(_KEY_FILTERS)
+    keys: Iterable[ApiKey] = backend.api_keys.values()
+    total = len(backend.api_keys)
+    if filters:
+
+        def keep(k: ApiKey) -> bool:
+            checks: tuple[tuple[str, Callable[[list[str]], bool]], ...] = (
+                ("AccessKeyId", lambda v: k.access_key_id in v),
+                ("AccessKeySecret", lambda v: k.secret in v),
+                ("SecretName", lambda v: fuzzy_match(k.name, v)),
+                ("Status", lambda v: str(1 if k.enabled else 0) in v),
+                ("NotUsagePlanId", lambda v: not set(v) & set(k.plan_ids)),
+                ("KeyWord", lambda v: fuzzy_match(k.name, v) or fuzzy_match(k.access_key_id, v)),
+            )
+            return all(test(filters[name]) for name, test in checks if name in filters)
+
+        matched = [k for k in backend.api_keys.values() if keep(k)]
+        keys, total = matched, len(matched)
+    items, total = page(keys, total, offset, limit)
+    # "Does not return the key secret": the list answer carries an empty AccessKeySecret.
+    return {"Result": {"TotalCount": total, "ApiKeySet": [_key_struct(k, with_secret=False) for k in items]}}
+
+
+# ----------------------------------------------------------------------------------------- usage plans
+
+
+def _find_plan(backend: TencentApigwBackend, plan_id: str) -> UsagePlan:
+    plan = backend.usage_plans.get(plan_id)
+    if plan is None:
+        raise tencent_error(
+            "ResourceNotFound.InvalidUsagePlan", f"The usage plan `{plan_id}` does not exist."
+        )
+    return plan
+
+
+def _plan_limits(p: Params, max_num: int, defaults: tuple[int, int]) -> tuple[int, int]:
+    num = p.integer("MaxRequestNum", default=defaults[0], minimum=-1, maximum=max_num)
+    qps = p.integer("MaxRequestNumPreSec", default=defaults[1], minimum=-1, maximum=MAX_QPS)
+    for name, value in (("MaxRequestNum", num), ("MaxRequestNumPreSec", qps)):
+        if value == 0:
+            raise tencent_error("InvalidParameterValue.RangeExceeded", f"`{name}` must be -1 or at least 1.")
+    return num, qps
+
+
+def _plan_info(plan: UsagePlan) -> dict[str, Any]:
+    return {
+        "UsagePlanId": plan.plan_id,
+        "UsagePlanName": plan.name,
+        "UsagePlanDesc": plan.desc,
+        "MaxRequestNumPreSec": plan.max_request_num_pre_sec,
+        "MaxRequestNum": plan.max_request_num,
+        "CreatedTime": iso(plan.created),
+        "ModifiedTime": iso(plan.modified),
+        "BindSecretIdTotalCount": len(plan.key_ids),
+        "BindSecretIds": list(plan.key_ids),
+        "BindEnvironmentTotalCount": len(plan.bindings),
+        "BindEnvironments": [
+            {"EnvironmentName": b.environment, "ServiceId": b.service_id} for b in plan.bindings
+        ],
+    }
+
+
+def create_usage_plan(ctx: ActionContext) -> dict[str, Any]:
+    p, backend = ctx.params, ctx.backend
+    name = p.text("UsagePlanName")
+    num, qps = _plan_limits(p, MAX_REQUEST_NUM, (-1, -1))
+    if len(backend.usage_plans) >= backend.quotas.usage_plans:
+        raise tencent_error(
+            "LimitExceeded.UsagePlanLimitExceeded",
+            f"At most {backend.quotas.usage_plans} usage plans per tenant.",
+        )
+    plan = UsagePlan(
+        plan_id=backend.new_plan_id(),
+        name=name,
+        desc=p.opt_text("UsagePlanDesc") or "",
+        max_request_num=num,
+        max_request_num_pre_sec=qps,
+        created=ctx.now,
+        modified=ctx.now,
+    )
+    backend.usage_plans[plan.plan_id] = plan
+    return {"Result": _plan_info(plan)}
+
+
+def modify_usage_plan(ctx: ActionContext) -> dict[str, Any]:
+    p = ctx.params
+    plan = _find_plan(ctx.backend, p.text("UsagePlanId"))
+    if "UsagePlanName" in p:
+        plan.name = p.text("UsagePlanName")
+    if "UsagePlanDesc" in p:
+        plan.desc = p.opt_text("UsagePlanDesc") or ""
+    plan.max_request_num, plan.max_request_num_pre_sec = _plan_limits(
+        p, MAX_REQUEST_NUM_MODIFY, (plan.max_request_num, plan.max_request_num_pre_sec)
+    )
+    plan.modified = ctx.now
+    return {"Result": _plan_info(plan)}
+
+
+def delete_usage_plan(ctx: ActionContext) -> dict[str, Any]:
+    backend = ctx.backend
+    plan = _find_plan(backend, ctx.params.text("UsagePlanId"))
+    if plan.bindings:
+        raise tencent_error(
+            "UnsupportedOperation.UsagePlanInUse", "The usage plan is bound to environments; unbind it first."
+        )
+    for key_id in plan.key_ids:
+        key = backend.api_keys.get(key_id)
+        if key is not None:
+            key.plan_ids.remove(plan.plan_id)
+    del backend.usage_plans[plan.plan_id]
+    return {"Result": True}
+
+
+def describe_usage_plan(ctx: ActionContext) -> dict[str, Any]:
+    return {"Result": _plan_info(_find_plan(ctx.backend, ctx.params.text("UsagePlanId")))}
+
+
+_PLAN_FILTERS = ("UsagePlanId", "UsagePlanName", "NotServiceId", "NotApiId", "Environment")
+
+
+def describe_usage_plans_status(ctx: ActionContext) -> dict[str, Any]:
+    p, backend = ctx.params, ctx.backend
+    offset, limit = p.paging()
+    filters = p.filters(_PLAN_FILTERS)
+    plans: Iterable[UsagePlan] = backend.usage_plans.values()
+    total = len(backend.usage_plans)
+    if filters:
+
+        def keep(plan: UsagePlan) -> bool:
+            checks: tuple[tuple[str, Callable[[list[str]], bool]], ...] = (
+                ("UsagePlanId", lambda v: plan.plan_id in v),
+                ("UsagePlanName", lambda v: fuzzy_match(plan.name, v)),
+                ("NotServiceId", lambda v: not {b.service_id for b in plan.bindings} & set(v)),
+                ("NotApiId", lambda v: not {b.api_id for b in plan.bindings} & set(v)),
+                ("Environment", lambda v: bool({b.environment for b in plan.bindings} & set(v))),
+            )
+            return all(test(filters[name]) for name, test in checks if name in filters)
+
+        matched = [plan for plan in backend.usage_plans.values() if keep(plan)]
+        plans, total = matched, len(matched)
+    items, total = page(plans, total, offset, limit)
+    rows = [
+        {
+            "UsagePlanId": plan.plan_id,
+            "UsagePlanName": plan.name,
+            "UsagePlanDesc": plan.desc,
+            "MaxRequestNumPreSec": plan.max_request_num_pre_sec,
+            "MaxRequestNum": plan.max_request_num,
+            "CreatedTime": iso(plan.created),
+            "ModifiedTime": iso(plan.modified),
+        }
+        for plan in items
+    ]
+    return {"Result": {"TotalCount": total, "UsagePlanStatusSet": rows}}
+
+
+def _environments_of(plan: UsagePlan) -> set[tuple[str, str]]:
+    return {(b.service_id, b.environment) for b in plan.bindings}
+
+
+def _key_conflict(
+    backend: TencentApigwBackend, plan: UsagePlan, key: ApiKey, envs: set[tuple[str, str]]
+) -> str:
+    """The id of another plan that holds ``key`` and is bound to one of ``envs``, or ``""``."""
+    for other_id in key.plan_ids:
+        if other_id != plan.plan_id and _environments_of(backend.usage_plans[other_id]) & envs:
+            return other_id
+    return ""
+
+
+def bind_secret_ids(ctx: ActionContext) -> dict[str, Any]:
+    p, backend = ctx.params, ctx.backend
+    plan = _find_plan(backend, p.text("UsagePlanId"))
+    key_ids = p.str_list("AccessKeyIds", required=True)
+    if len(set(key_ids)) != len(key_ids):
+        raise tencent_error("InvalidParameterValue.InvalidAccessKeyIds", "AccessKeyIds contains duplicates.")
+    keys = []
+    for key_id in key_ids:
+        key = backend.api_keys.get(key_id)
+        if key is None:
+            raise tencent_error("ResourceNotFound.InvalidAccessKeyId", f"The key `{key_id}` does not exist.")
+        if not key.enabled:
+            raise tencent_error("UnsupportedOperation.InvalidStatus", f"The key `{key_id}` is disabled.")
+        if plan.plan_id in key.plan_ids:
+            raise tencent_error(
+                "UnsupportedOperation.AlreadyBindUsagePlan",
+                f"The key `{key_id}` is already bound to this plan.",
+            )
+        other = _key_conflict(backend, plan, key, _environments_of(plan))
+        if other:
+            raise tencent_error(
+                "UnsupportedOperation.UnsupportedBindApiKey",
+                f"The key `{key_id}` is in usage plan {other}, which is bound to the same environment.",
+            )
+        if len(key.plan_ids) >= backend.quotas.plans_per_key:
+            raise tencent_error(
+                "LimitExceeded", f"A key can be bound to at most {backend.quotas.plans_per_key} usage plans."
+            )
+        keys.append(key)
+    if len(plan.key_ids) + len(keys) > backend.quotas.keys_per_plan:
+        raise tencent_error(
+            "LimitExceeded", f"A usage plan can bind at most {backend.quotas.keys_per_plan} keys."
+        )
+    for key in keys:
+        plan.key_ids.append(key.access_key_id)
+        key.plan_ids.append(plan.plan_id)
+    plan.modified = ctx.now
+    return {"Result": True}
+
+
+def unbind_secret_ids(ctx: ActionContext) -> dict[str, Any]:
+    p, backend = ctx.params, ctx.backend
+    plan = _find_plan(backend, p.text("UsagePlanId"))
+    key_ids = p.str_list("AccessKeyIds", required=True)
+    for key_id in key_ids:
+        if key_id not in plan.key_ids:
+            raise tencent_error(
+                "ResourceNotFound.InvalidAccessKeyId", f"The key `{key_id}` is not bound to this usage plan."
+            )
+    for key_id in key_ids:
+        plan.key_ids.remove(key_id)
+        key = backend.api_keys.get(key_id)
+        if key is not None:
+            key.plan_ids.remove(plan.plan_id)
+    plan.modified = ctx.now
+    return {"Result": True}
+
+
+def describe_usage_plan_secret_ids(ctx: ActionContext) -> dict[str, Any]:
+    p, backend = ctx.params, ctx.backend
+    plan = _find_plan(backend, p.text("UsagePlanId"))
+    offset, limit = p.paging()
+    items, total = page(plan.key_ids, len(plan.key_ids), offset, limit)
+    rows = []
+    for key_id in items:
+        key = backend.api_keys[key_id]
+        rows.append({"AccessKeyId": key_id, "SecretName": key.name, "Status": 1 if key.enabled else 0})
+    return {"Result": {"TotalCount": total, "AccessKeyList": rows}}
+
+
+def _binding_request(ctx: ActionContext) -> tuple[list[UsagePlan], list[PlanBinding]]:
+    """Parse and check a BindEnvironment/UnBindEnvironment call; returns the plans and wanted bindings."""
+    p, backend = ctx.params, ctx.backend
+    plan_ids = p.str_list("UsagePlanIds", required=True)
+    bind_type = p.enum("BindType", ("API", "SERVICE"), default="SERVICE")
+    environment = p.environment("Environment")
+    service = find_service(backend, p.text("ServiceId"))
+    plans = [_find_plan(backend, plan_id) for plan_id in plan_ids]
+    if bind_type == "API":
+        api_ids = p.str_list("ApiIds")
+        if not api_ids:
+            raise tencent_error(
+                "InvalidParameterValue.InvalidApiIds", "ApiIds is required when BindType is API."
+            )
+        for api_id in api_ids:
+            find_api(service, api_id)
+        wanted = [PlanBinding(service.service_id, environment, api_id, ctx.now) for api_id in api_ids]
+    else:
+        wanted = [PlanBinding(service.service_id, environment, "", ctx.now)]
+    return plans, wanted
+
+
+def bind_environment(ctx: ActionContext) -> dict[str, Any]:
+    backend = ctx.backend
+    plans, wanted = _binding_request(ctx)
+    target = wanted[0]
+    service_level = target.api_id == ""
+    # One service cannot have service-level and API-level plans in the same environment at once.
+    for plan in backend.usage_plans.values():
+        for b in plan.bindings:
+            if (b.service_id, b.environment) == (target.service_id, target.environment) and (
+                (b.api_id == "") != service_level
+            ):
+                raise tencent_error(
+                    "UnsupportedOperation.UnsupportedBindEnvironment",
+                    "The environment already has usage plans at the other level (service vs API); "
+                    "use DemoteServiceUsagePlan or unbind them first.",
+                )
+    env = {(target.service_id, target.environment)}
+    for plan in plans:
+        for key_id in plan.key_ids:
+            other = _key_conflict(backend, plan, backend.api_keys[key_id], env)
+            if other:
+                raise tencent_error(
+                    "UnsupportedOperation.UnsupportedBindEnvironment",
+                    f"Usage plan {other} bound to this environment already holds key {key_id}.",
+                )
+        new = [b for b in wanted if b not in plan.bindings]
+        if (
+            sum(1 for b in plan.bindings if b.api_id) + sum(1 for b in new if b.api_id)
+            > backend.quotas.apis_per_plan
+        ):
+            raise tencent_error(
+                "LimitExceeded", f"A usage plan can be bound to at most {backend.quotas.apis_per_plan} APIs."
+            )
+        plan.bindings.extend(new)
+        plan.modified = ctx.now
+    return {"Result": True}
+
+
+def unbind_environment(ctx: ActionContext) -> dict[str, Any]:
+    plans, wanted = _binding_request(ctx)
+    for plan in plans:
+        missing = [b for b in wanted if b not in plan.bindings]
+        if missing:
+            raise tencent_error(
+                "ResourceNotFound.InvalidUsagePlan",
+                f"Usage plan {plan.plan_id} is not bound to {missing[0].environment} of the service.",
+            )
+    for plan in plans:
+        plan.bindings = [b for b in plan.bindings if b not in wanted]
+        plan.modified = ctx.now
+    return {"Result": True}
+
+
+# ------------------------------------------------------------------------------------------------ apps
+
+
+def _find_app(backend: TencentApigwBackend, app_id: str) -> ApiApp:
+    app = backend.apps.get(app_id)
+    if app is None:
+        raise tencent_error("ResourceNotFound.InvalidApiApp", f"The app `{app_id}` does not exist.")
+    return app
+
+
+def _app_info(app: ApiApp) -> dict[str, Any]:
+    return {
+        "ApiAppName": app.name,
+        "ApiAppId": app.app_id,
+        "ApiAppSecret": app.secret,
+        "ApiAppDesc": app.desc,
+        "CreatedTime": iso(app.created),
+        "ModifiedTime": iso(app.modified),
+        "ApiAppKey": app.app_key,
+    }
+
+
+def create_api_app(ctx: ActionContext) -> dict[str, Any]:
+    p, backend = ctx.params, ctx.backend
+    app = ApiApp(
+        app_id=backend.new_app_id(),
+        name=p.text("ApiAppName"),
+        desc=p.opt_text("ApiAppDesc") or "",
+        app_key="APID" + random_secret(28),
+        secret=random_secret(_AUTO_SECRET_LENGTH),
+        created=ctx.now,
+        modified=ctx.now,
+    )
+    backend.apps[app.app_id] = app
+    return {"Result": _app_info(app)}
+
+
+def update_api_app_key(ctx: ActionContext) -> dict[str, Any]:
+    """Rotate an app's secret; ``ApiAppKey`` must name the app's current key, the secret is optional."""
+    p = ctx.params
+    app = _find_app(ctx.backend, p.text("ApiAppId"))
+    if p.text("ApiAppKey") != app.app_key:
+        raise tencent_error("InvalidParameterValue", "ApiAppKey does not match the app's key.")
+    app.secret = p.opt_text("ApiAppSecret") or random_secret(_AUTO_SECRET_LENGTH)
+    app.modified = ctx.now
+    return {"Result": True}
+
+
+def modify_api_app(ctx: ActionContext) -> dict[str, Any]:
+    p = ctx.params
+    app = _find_app(ctx.backend, p.text("ApiAppId"))
+    if "ApiAppName" in p:
+        app.name = p.text("ApiAppName")
+    if "ApiAppDesc" in p:
+        app.desc = p.opt_text("ApiAppDesc") or ""
+    app.modified = ctx.now
+    return {"Result": True}
+
+
+def delete_api_app(ctx: ActionContext) -> dict[str, Any]:
+    backend = ctx.backend
+    app = _find_app(backend, ctx.params.text("ApiAppId"))
+    if app.bindings:
+        raise tencent_error(
+            "UnsupportedOperation.ResourceAssociated", "The app is bound to APIs; unbind them first."
+        )
+    del backend.apps[app.app_id]
+    return {"Result": True}
+
+
+def describe_api_app(ctx: ActionContext) -> dict[str, Any]:
+    app = _find_app(ctx.backend, ctx.params.text("ApiAppId"))
+    return {"Result": {"TotalCount": 1, "ApiAppSet": [_app_info(app)]}}
+
+
+def describe_api_apps_status(ctx: ActionContext) -> dict[str, Any]:
+    p, backend = ctx.params, ctx.backend
+    offset, limit = p.paging()
+    filters = p.filters(("ApiAppId", "ApiAppName", "KeyWord"))
+    apps: Iterable[ApiApp] = backend.apps.values()
+    total = len(backend.apps)
+    if filters:
+
+        def keep(app: ApiApp) -> bool:
+            checks: tuple[tuple[str, Callable[[list[str]], bool]], ...] = (
+                ("ApiAppId", lambda v: app.app_id in v),
+                ("ApiAppName", lambda v: fuzzy_match(app.name, v)),
+                ("KeyWord", lambda v: fuzzy_match(app.name, v) or fuzzy_match(app.app_id, v)),
+            )
+            return all(test(filters[name]) for name, test in checks if name in filters)
+
+        matched = [app for app in backend.apps.values() if keep(app)]
+        apps, total = matched, len(matched)
+    items, total = page(apps, total, offset, limit)
+    return {"Result": {"TotalCount": total, "ApiAppSet": [_app_info(a) for a in items]}}
+
+
+def _app_binding_target(ctx: ActionContext) -> tuple[ApiApp, AppBinding]:
+    p, backend = ctx.params, ctx.backend
+    app = _find_app(backend, p.text("ApiAppId"))
+    environment = p.environment("Environment")
+    service = find_service(backend, p.text("ServiceId"))
+    api = find_api(service, p.text("ApiId"))
+    return app, AppBinding(service.service_id, api.api_id, environment, ctx.now)
+
+
+def bind_api_app(ctx: ActionContext) -> dict[str, Any]:
+    app, binding = _app_binding_target(ctx)
+    if binding in app.bindings:
+        raise tencent_error(
+            "UnsupportedOperation.ResourceAssociated",
+            "The app is already bound to this API in this environment.",
+        )
+    app.bindings.append(binding)
+    return {"Result": True}
+
+
+def unbind_api_app(ctx: ActionContext) -> dict[str, Any]:
+    app, binding = _app_binding_target(ctx)
+    if binding not in app.bindings:
+        raise tencent_error(
+            "ResourceNotFound.InvalidApiApp", "The app is not bound to this API in this environment."
+        )
+    app.bindings.remove(binding)
+    return {"Result": True}
+
+
+def _app_api_row(backend: TencentApigwBackend, app: ApiApp, b: AppBinding) -> dict[str, Any]:
+    service = backend.services.get(b.service_id)
+    api = service.apis.get(b.api_id) if service else None
+    return {
+        "ApiAppName": app.name,
+        "ApiAppId": app.app_id,
+        "ApiId": b.api_id,
+        "ApiName": api.name if api else "",
+        "ServiceId": b.service_id,
+        "AuthorizedTime": iso(b.bound_at),
+        "ApiRegion": backend.region,
+        "EnvironmentName": b.environment,
+    }
+
+
+def _binding_rows(
+    ctx: ActionContext, pairs: list[tuple[ApiApp, AppBinding]], supported: tuple[str, ...]
+) -> dict[str, Any]:
+    p, backend = ctx.params, ctx.backend
+    offset, limit = p.paging()
+    filters = p.filters(supported)
+    rows = [_app_api_row(backend, app, b) for app, b in pairs]
+    by_field = {
+        "ApiId": "ApiId",
+        "ServiceId": "ServiceId",
+        "Environment": "EnvironmentName",
+        "ApiAppId": "ApiAppId",
+    }
+    for name, values in filters.items():
+        if name in by_field:
+            rows = [r for r in rows if r[by_field[name]] in values]
+        elif name == "ApiName":
+            rows = [r for r in rows if fuzzy_match(r["ApiName"], values)]
+        else:  # KeyWord
+            rows = [r for r in rows if fuzzy_match(r["ApiName"], values) or fuzzy_match(r["ApiId"], values)]
+    items, total = page(rows, len(rows), offset, limit)
+    return {"Result": {"TotalCount": total, "ApiAppApiSet": items}}
+
+
+def describe_api_app_bind_apis_status(ctx: ActionContext) -> dict[str, Any]:
+    app = _find_app(ctx.backend, ctx.params.text("ApiAppId"))
+    pairs = [(app, b) for b in app.bindings]
+    return _binding_rows(ctx, pairs, ("ApiId", "ApiName", "ServiceId", "Environment", "KeyWord"))
+
+
+def describe_api_bind_api_apps_status(ctx: ActionContext) -> dict[str, Any]:
+    p, backend = ctx.params, ctx.backend
+    service = find_service(backend, p.text("ServiceId"))
+    api_ids = set(p.str_list("ApiIds", required=True))
+    pairs = [
+        (app, b)
+        for app in backend.apps.values()
+        for b in app.bindings
+        if b.service_id == service.service_id and b.api_id in api_ids
+    ]
+    return _binding_rows(ctx, pairs, ("ApiAppId", "Environment", "KeyWord"))
+
+
+ACTIONS: dict[str, Action] = {
+    "CreateApiKey": create_api_key,
+    "UpdateApiKey": update_api_key,
+    "EnableApiKey": enable_api_key,
+    "DisableApiKey": disable_api_key,
+    "DeleteApiKey": delete_api_key,
+    "DescribeApiKey": describe_api_key,
+    "DescribeApiKeysStatus": describe_api_keys_status,
+    "CreateUsagePlan": create_usage_plan,
+    "ModifyUsagePlan": modify_usage_plan,
+    "DeleteUsagePlan": delete_usage_plan,
+    "DescribeUsagePlan": describe_usage_plan,
+    "DescribeUsagePlansStatus": describe_usage_plans_status,
+    "BindSecretIds": bind_secret_ids,
+    "UnBindSecretIds": unbind_secret_ids,
+    "DescribeUsagePlanSecretIds": describe_usage_plan_secret_ids,
+    "BindEnvironment": bind_environment,
+    "UnBindEnvironment": unbind_environment,
+    "CreateApiApp": create_api_app,
+    "UpdateApiAppKey": update_api_app_key,
+    "ModifyApiApp": modify_api_app,
+    "DeleteApiApp": delete_api_app,
+    "DescribeApiApp": describe_api_app,
+    "DescribeApiAppsStatus": describe_api_apps_status,
+    "BindApiApp": bind_api_app,
+    "UnbindApiApp": unbind_api_app,
+    "DescribeApiAppBindApisStatus": describe_api_app_bind_apis_status,
+    "DescribeApiBindApiAppsStatus": describe_api_bind_api_apps_status,
+}
