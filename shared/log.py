@@ -118,7 +118,9 @@ def register_secret(value: str | bytes | None) -> None:
         return
     global _pattern
     with _lock:
-        forms = {text, json.dumps(text)[1:-1]}
+        # Raw, JSON-escaped, repr-escaped (objects rendered through repr) and both.
+        escaped = repr(text)[1:-1]
+        forms = {text, json.dumps(text)[1:-1], escaped, json.dumps(escaped)[1:-1]}
         if forms <= _registered:
             return
         _registered.update(forms)
@@ -232,7 +234,8 @@ def configure_logging(level: str | int = "INFO", stream: IO[str] | None = None) 
                 structlog.processors.JSONRenderer(default=repr),
                 _mask_rendered,
             ],
-            wrapper_class=structlog.BoundLogger,
+            # Level 0: let everything through to _filter_level, which reads the current level.
+            wrapper_class=structlog.make_filtering_bound_logger(0),
             logger_factory=structlog.PrintLoggerFactory(file=_stream),  # type: ignore[arg-type]
             # Safe to cache: level and stream are read through module state on every call.
             cache_logger_on_first_use=True,
