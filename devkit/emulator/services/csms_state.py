@@ -411,18 +411,22 @@ class CsmsBackend:
 
     # ----------------------------------------------------------------- tags
     def tag(self, secret: Secret, key: str, value: str) -> None:
-        if key not in secret.tags and len(secret.tags) >= rules.MAX_TAGS_PER_SECRET:
+        """Add or overwrite (in place, keeping the tag's position) one tag, keeping the index in step."""
+        old = secret.tags.get(key)
+        if old is None and len(secret.tags) >= rules.MAX_TAGS_PER_SECRET:
             rules.invalid(f"a secret can have at most {rules.MAX_TAGS_PER_SECRET} tags")
-        if key in secret.tags:
-            self.untag(secret, key)
+        if old is not None:
+            self._unindex(secret.name, key, old)
         secret.tags[key] = value
         self.tag_index.setdefault(key, {}).setdefault(value, set()).add(secret.name)
 
     def untag(self, secret: Secret, key: str) -> None:
-        value = secret.tags.pop(key)
+        self._unindex(secret.name, key, secret.tags.pop(key))
+
+    def _unindex(self, name: str, key: str, value: str) -> None:
         by_value = self.tag_index[key]
         holders = by_value[value]
-        holders.discard(secret.name)
+        holders.discard(name)
         if not holders:
             del by_value[value]
         if not by_value:
