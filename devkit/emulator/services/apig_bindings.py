@@ -1,0 +1,131 @@
+"""What signature-key, throttling-policy and ACL bindings have in common: they attach to publish records.
+
+A binding row stores ``{id, <policy>_id, publish_id, time}``; everything a listing shows about the API and the
+environment is read from the publish record the binding points at (``apig_publish`` moves bindings to the new
+record on re-publish and drops them on offline), so the views are always current.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devkit.emulator.core import huawei_error
+from devkit.emulator.services.apig_state import Instance, Table, bad_value, missing, new_id, not_found, now
+
+__all__ = ["api_fields", "bind_publish_ids", "published_rows", "require_query"]
+
+
+def require_query(query: dict[str, str], name: str) -> str:
+    value = query.get(name)
+    if not value:
+        raise missing(name)
+    return value
+
+
+def api_fields(inst: Instance, record: dict[str, Any]) -> dict[str, Any]:
+    """API, group and environment facts about one publish record, in the binding listings' field names."""
+    api = inst.apis.rows.get(record["api_id"]) or {}
+    group = inst.groups.get(api.get("group_id", "")) or {}
+    return {
+        "publish_id": record["publish_id"],
+        "api_id": record["api_id"],
+        "api_name": api.get("name", record.get("api_name", "")),
+        "api_type": api.get("type", 1),
+        "api_remark": api.get("remark", ""),
+        "group_id": group.get("id", ""),
+        "group_name": group.get("name", ""),
+        "env_id": record["env_id"],
+        "env_name": inst.env_name(record["env_id"]),
+        "req_method": api.get("req_method", ""),
+        "req_uri": api.get("req_uri", ""),
+        "auth_type": api.get("auth_type", ""),
+        "tags": api.get("tags", []),
+    }
+
+
+def outline(inst: Instance, record: dict[str, Any]) -> dict[str, Any]:
+    """The ApiForSign / ApiForThrottle / UnbindApiForAcl shape: the API with ``run_env_*`` fields."""
+    facts = api_fields(inst, record)
+    return {
+        "id": facts["api_id"],
+        "name": facts["api_name"],
+        "type": facts["api_type"],
+        "remark": facts["api_remark"],
+        "group_id": facts["group_id"],
+        "group_name": facts["group_name"],
+        "run_env_id": facts["env_id"],
+        "run_env_name": facts["env_name"],
+        "publish_id": facts["publish_id"],
+        "req_uri": facts["req_uri"],
+        "req_method": facts["req_method"],
+        "auth_type": facts["auth_type"],
+        "tags": facts["tags"],
+    }
+
+
+def published_rows(inst: Instance, query: dict[str, str]) -> list[dict[str, Any]]:
+    """Publish records filtered by the common ``env_id``/``api_id``/``api_name``/``group_id`` parameters."""
+    out = []
+    for record in inst.publishes.values():
+        api = inst.apis.rows.get(record["api_id"])
+        if api is None:
+            continue
+        if query.get("env_id") and record["env_id"] != query["env_id"]:
+            continue
+        if query.get("api_id") and record["api_id"] != query["api_id"]:
+            continue
+        if query.get("api_name") and query["api_name"] not in api["name"]:
+            continue
+        if query.get("group_id") and api["group_id"] != query["group_id"]:
+            continue
+        out.append(record)
+    return out
+
+
+def bind_publish_ids(
+    inst: Instance,
+    table: Table,
+    policy_field: str,
+    policy_id: str,
+    publish_ids: Any,
+    time_field: str,
+    kind: str,
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Bind one policy to publish records; one policy of a kind per API per environment.
+
+    Re-binding the same policy returns the existing binding (idempotent); a record bound to another policy
+    of the same kind is refused, as the document allows only one per API and environment.
+    """
+    if not isinstance(publish_ids, list) or not publish_ids:
+        raise missing("publish_ids")
+    out = []
+    for publish_id in publish_ids:
+        record = inst.publish_by_id(str(publish_id))
+        if record is None:
+            raise not_found("APIG.3015", f"The API publication record does not exist,id:{publish_id}")
+        existing = table.find(publish_id=record["publish_id"])
+        if existing is not None and existing[policy_field] != policy_id:
+            raise huawei_error(
+                400,
+                "APIG.2012",
+                "Invalid parameter value,parameterName:publish_ids. "
+                f"The API {record['api_id']} already has a "
+                f"{kind} bound in environment {record['env_id']}",
+            )
+        if existing is None:
+            existing = table.put(
+                {
+                    "id": new_id(),
+                    policy_field: policy_id,
+                    "publish_id": record["publish_id"],
+                    time_field: now(),
+                }
+            )
+        out.append((existing, record))
+    return out
+
+
+def check_list(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise bad_value(name)
+    return value

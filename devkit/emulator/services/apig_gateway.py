@@ -1,0 +1,386 @@
+"""The data plane of the faked APIG: calling a published API, and the backend call behind it.
+
+Published APIs are served on the emulator port under ``/apig-gateway/{group}/...`` where ``{group}`` is the
+group id or its ``sl_domain``, and the rest of the path is the API's ``req_uri``. (The core routes by path
+only, so the real gateway's per-group sub-domain becomes a path prefix; the signature still covers the whole
+path that is sent, so SDK-signed APP calls verify exactly as on the cloud.) The environment is chosen with the
+``X-Stage`` header (environment name), RELEASE when absent - the real gateway's convention.
+
+The gateway runs, in order: route match on the environment's *runtime* definitions (``APIGW.0101``), ACL
+(``APIGW.0401``), authentication - NONE, APP (``SDK-HMAC-SHA256`` with the APP's key and secret, or the
+``X-Apig-AppCode`` header when the API allows AppCodes; ``APIGW.0303``/``APIGW.0304``) or IAM (the emulator's
+own AK/SK or token verifier) - throttling (``APIGW.0308``, HTTP 429), then the backend. A web backend is the
+pluggable :attr:`ApigBackend.http_backend` callable; when a signature key is bound to the publish record the
+backend request is signed with it (hmac: ``SDK-HMAC-SHA256`` with key/secret; basic: HTTP Basic), so key
+rotations can be tested end to end. The same backend path serves the management API's debug call.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import re
+import time
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+import httpx
+
+from devkit.emulator.core import ApiError, Call, Emulator, Route, Service, json_response
+from devkit.emulator.services.apig_state import RELEASE_ENV_ID, ApigBackend, Instance, new_id
+
+__all__ = ["GATEWAY_PREFIX", "call_backend", "make_gateway_service", "match_path"]
+
+GATEWAY_PREFIX = "/apig-gateway"
+MAX_SKEW_SECONDS = 15 * 60
+
+
+def gateway_error(status: int, code: str, msg: str) -> ApiError:
+    """Errors of the data plane carry ``APIGW.*`` codes and the request id, like the real gateway's."""
+    rid = new_id()
+    return ApiError(
+        json_response(status, {"error_code": code, "error_msg": msg, "request_id": rid}, request_id=rid)
+    )
+
+
+# ---------------------------------------------------------------- matching
+
+
+def match_path(definition: dict[str, Any], method: str, path: str) -> dict[str, str] | None:
+    """Path parameters when ``method path`` hits the definition (NORMAL exact, SWA prefix), else None."""
+    if definition["req_method"] not in ("ANY", method):
+        return None
+    parts = re.split(r"(\{[^}]+\})", definition["req_uri"])
+    regex = ""
+    for part in parts:
+        if part.startswith("{") and part.endswith("}"):
+            name = part[1:-1]
+            greedy = name.endswith("+")
+            name = name.rstrip("+")
+            regex += f"(?P<{re.sub(r'[^A-Za-z0-9_]', '_', name)}>{'.+' if greedy else '[^/]+'})"
+        else:
+            regex += re.escape(part)
+    if definition.get("match_mode") == "SWA":
+        found = re.match(regex + r"(?:/.*)?$", path) or (
+            re.match(regex, path) if regex.endswith("/") else None
+        )
+    else:
+        found = re.fullmatch(regex, path)
+    return dict(found.groupdict()) if found else None
+
+
+# ---------------------------------------------------------------- backend call
+
+
+def _substitute_variables(inst: Instance, group_id: str, env_id: str, text: str) -> str:
+    """``#Name#`` environment variables are replaced by their value in the environment (3.3.1)."""
+
+    def value(m: re.Match[str]) -> str:
+        for var in inst.variables:
+            if var["group_id"] == group_id and var["env_id"] == env_id and var["variable_name"] == m.group(1):
+                return str(var["variable_value"])
+        return m.group(0)
+
+    return re.sub(r"#([A-Za-z][A-Za-z0-9_\-]{2,31})#", value, text)
+
+
+def _sign_backend_request(request: httpx.Request, sign: dict[str, Any]) -> None:
+    if sign["sign_type"] == "hmac":
+        from shared.auth import HuaweiAKSKAuth
+
+        HuaweiAKSKAuth(sign["sign_key"], sign["sign_secret"]).sign(request)
+    elif sign["sign_type"] == "basic":
+        token = base64.b64encode(f"{sign['sign_key']}:{sign['sign_secret']}".encode()).decode()
+        request.headers["Authorization"] = f"Basic {token}"
+
+
+def call_backend(
+    backend: ApigBackend,
+    inst: Instance,
+    definition: dict[str, Any],
+    env_id: str,
+    publish_id: str | None,
+    *,
+    method: str,
+    path: str,
+    query: dict[str, str],
+    headers: dict[str, str],
+    body: bytes,
+    path_params: dict[str, str] | None = None,
+) -> httpx.Response:
+    """Run the API's backend for one front-end request and return the backend's response."""
+    backend_type = definition["backend_type"]
+    if backend_type == "MOCK":
+        content = str((definition.get("mock_info") or {}).get("result_content", ""))
+        return httpx.Response(200, headers={"Content-Type": "application/json"}, content=content.encode())
+    if backend_type == "FUNCTION":
+        func = definition["func_info"]
+        url = f"https://functiongraph.opsfn.local/invocations/{func['function_urn']}"
+        method_out, extra_headers = "POST", {"X-Cff-Invocation-Type": func.get("invocation_type", "sync")}
+    else:
+        web = definition["backend_api"]
+        host = _substitute_variables(inst, definition["group_id"], env_id, str(web.get("url_domain", "")))
+        uri = _substitute_variables(inst, definition["group_id"], env_id, str(web["req_uri"]))
+        for name, value in (path_params or {}).items():
+            uri = re.sub(r"\{" + re.escape(name) + r"\+?\}", value, uri)
+        if definition.get("match_mode") == "SWA" and path_params is not None:
+            uri = uri.rstrip("/") + path[len(definition["req_uri"].rstrip("/")) :] if "{" not in uri else uri
+        url = f"{web['req_protocol'].lower()}://{host}{uri}"
+        method_out = method if web["req_method"] == "ANY" else web["req_method"]
+        extra_headers = {}
+    out_headers = {
+        k: v for k, v in headers.items() if k.lower() not in ("host", "authorization", "content-length")
+    }
+    out_headers.update(extra_headers)
+    out_headers["X-Request-Id"] = new_id()
+    for param in definition.get("backend_params") or []:
+        if param["origin"] == "CONSTANT" and param["location"] == "HEADER":
+            out_headers[param["name"]] = str(param["value"])
+    request = httpx.Request(method_out, url, params=query or None, headers=out_headers, content=body)
+    if publish_id:
+        for binding in inst.sign_bindings:
+            if binding["publish_id"] == publish_id:
+                sign = inst.signs.get(binding["sign_id"])
+                if sign is not None:
+                    _sign_backend_request(request, sign)
+                break
+    try:
+        response = backend.http_backend(request)
+    except httpx.TimeoutException:
+        raise gateway_error(504, "APIGW.0202", "Backend timeout") from None
+    except httpx.HTTPError:
+        raise gateway_error(502, "APIGW.0201", "Backend unavailable") from None
+    response.read()
+    return response
+
+
+# ---------------------------------------------------------------- serving
+
+
+def _find_group(mgmt: Service[ApigBackend], key: str) -> tuple[ApigBackend, Instance, dict[str, Any]] | None:
+    for backend in mgmt.backends().values():
+        for inst in backend.instances.values():
+            group = inst.groups.get(key)
+            if group is None:
+                group = next((g for g in inst.groups if key in g.get("sl_domains", [])), None)
+            if group is not None:
+                return backend, inst, group
+    return None
+
+
+def _client_ip(request: httpx.Request) -> str:
+    forwarded = request.headers.get("x-forwarded-for", "")
+    return forwarded.split(",")[0].strip() if forwarded else "127.0.0.1"
+
+
+def _check_acl(inst: Instance, publish_id: str, request: httpx.Request) -> None:
+    ip = _client_ip(request)
+    for binding in inst.acl_bindings:
+        if binding["publish_id"] != publish_id:
+            continue
+        acl = inst.acls.get(binding["acl_id"])
+        if acl is None or acl["entity_type"] != "IP":
+            continue
+        listed = any(_ip_in(ip, entry.strip()) for entry in str(acl["acl_value"]).split(","))
+        if listed == (acl["acl_type"] == "DENY"):
+            raise gateway_error(403, "APIGW.0401", "The request is blocked by the access control policy")
+
+
+def _ip_in(ip: str, entry: str) -> bool:
+    import ipaddress
+
+    try:
+        if "-" in entry:
+            low, high = (int(ipaddress.ip_address(x)) for x in entry.split("-", 1))
+            return low <= int(ipaddress.ip_address(ip)) <= high
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return False
+
+
+def _authenticate_app(inst: Instance, definition: dict[str, Any], env_id: str, request: httpx.Request) -> str:
+    """Return the APP id that authenticated, after checking it is authorized for the API in the env."""
+    from shared.auth import huawei_signature_for_request, parse_huawei_authorization
+
+    app: dict[str, Any] | None = None
+    app_code = request.headers.get("x-apig-appcode")
+    authorization = request.headers.get("authorization", "")
+    if app_code and definition.get("auth_opt", {}).get("app_code_auth_type") == "HEADER":
+        code = inst.app_codes.find(app_code=app_code)
+        app = inst.apps.get(code["app_id"]) if code else None
+        if app is None:
+            raise gateway_error(
+                401, "APIGW.0303", "Incorrect app authentication information: AppCode not found"
+            )
+    elif authorization:
+        try:
+            parsed = parse_huawei_authorization(authorization)
+        except ValueError:
+            raise gateway_error(
+                401, "APIGW.0303", "Incorrect app authentication information: authorization format error"
+            ) from None
+        app = inst.apps.find(app_key=parsed.access)
+        if app is None:
+            raise gateway_error(401, "APIGW.0303", "Incorrect app authentication information: app not found")
+        sdk_date = request.headers.get("x-sdk-date", "")
+        try:
+            signed_at = datetime.strptime(sdk_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise gateway_error(
+                401, "APIGW.0303", "Incorrect app authentication information: x-sdk-date not found"
+            ) from None
+        if abs((datetime.now(timezone.utc) - signed_at).total_seconds()) > MAX_SKEW_SECONDS:
+            raise gateway_error(
+                401, "APIGW.0303", "Incorrect app authentication information: signature expired"
+            )
+        expected = huawei_signature_for_request(request, app["app_secret"], parsed.signed_headers)
+        if not hmac.compare_digest(expected, parsed.signature):
+            raise gateway_error(
+                401, "APIGW.0303", "Incorrect app authentication information: verify signature fail"
+            )
+    else:
+        raise gateway_error(
+            401, "APIGW.0303", "Incorrect app authentication information: authorization not found"
+        )
+    authorized = any(
+        a["app_id"] == app["id"] and a["api_id"] == definition["id"] and a["env_id"] == env_id
+        for a in inst.app_auths
+    )
+    if not authorized:
+        raise gateway_error(401, "APIGW.0304", "The app is not authorized to access the API")
+    return str(app["id"])
+
+
+class _Throttle:
+    """Fixed-window counters per (publish id, policy); windows are wall-clock based like the gateway's."""
+
+    UNITS: ClassVar[dict[str, int]] = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
+
+    def __init__(self) -> None:
+        self.counters: dict[tuple[str, str, int], int] = {}
+
+    def hit(self, inst: Instance, publish_id: str, app_id: str | None, ip: str) -> None:
+        for binding in inst.throttle_bindings:
+            if binding["publish_id"] != publish_id:
+                continue
+            policy = inst.throttles.get(binding["strategy_id"])
+            if policy is None:
+                continue
+            window = int(policy["time_interval"]) * self.UNITS.get(policy["time_unit"], 60)
+            slot = int(time.time()) // max(window, 1)
+            checks = [("api", policy.get("api_call_limits"))]
+            if app_id:
+                checks.append((f"app:{app_id}", policy.get("app_call_limits")))
+            checks.append((f"ip:{ip}", policy.get("ip_call_limits")))
+            for scope, limit in checks:
+                if not limit:
+                    continue
+                key = (publish_id + policy["id"], scope, slot)
+                self.counters[key] = self.counters.get(key, 0) + 1
+                if self.counters[key] > int(limit):
+                    raise gateway_error(429, "APIGW.0308", "The throttling threshold has been reached")
+
+
+def make_gateway_service(emulator: Emulator, mgmt: Service[ApigBackend]) -> Service[None]:
+    """The data-plane service: no cloud (IAM) verification of its own, APIs decide their auth."""
+    svc: Service[None] = Service("apig-gateway", lambda key: None, auth="none", key_fn=lambda r, p: "gateway")
+    throttle = _Throttle()
+
+    def serve(call: Call, _: None) -> httpx.Response:
+        request = call.request
+        found = _find_group(mgmt, call.path_params["group"])
+        if found is None:
+            raise gateway_error(
+                404, "APIGW.0106", "Orchestration error: the domain name is not bound to a group"
+            )
+        backend, inst, group = found
+        stage = request.headers.get("x-stage", "RELEASE")
+        env = inst.envs.find(name=stage)
+        path = "/" + call.path_params.get("rest", "").lstrip("/")
+        hit = _match(inst, group["id"], env["id"] if env else RELEASE_ENV_ID, request.method, path)
+        if env is None or hit is None:
+            raise gateway_error(
+                404, "APIGW.0101", "The API does not exist or has not been published in the environment"
+            )
+        definition, record, path_params = hit
+        _check_acl(inst, record["publish_id"], request)
+        app_id: str | None = None
+        if definition["auth_type"] == "APP":
+            app_id = _authenticate_app(inst, definition, env["id"], request)
+        elif definition["auth_type"] == "IAM":
+            verifier = emulator.verifiers.get("huawei")
+            if verifier is not None:
+                verifier(emulator, mgmt, request)
+        throttle.hit(inst, record["publish_id"], app_id, _client_ip(request))
+        started = time.monotonic()
+        response = call_backend(
+            backend,
+            inst,
+            definition,
+            env["id"],
+            record["publish_id"],
+            method=request.method,
+            path=path,
+            query=dict(call.query),
+            headers=dict(request.headers),
+            body=call.body,
+            path_params=path_params,
+        )
+        headers = {
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() not in ("content-length", "transfer-encoding")
+        }
+        headers["X-Apig-Latency"] = str(int((time.monotonic() - started) * 1000))
+        headers.setdefault("X-Request-Id", new_id())
+        return httpx.Response(response.status_code, headers=headers, content=response.content)
+
+    pattern = re.compile("^" + re.escape(GATEWAY_PREFIX) + r"/(?P<group>[^/]+)(?P<rest>/.*)?$")
+    for method in ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"):
+        svc.routes.append(Route(method, pattern, "InvokePublishedApi", serve))
+    return svc
+
+
+def _match(
+    inst: Instance, group_id: str, env_id: str, method: str, path: str
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]] | None:
+    """Exact (NORMAL) matches win over prefix (SWA) ones, longer prefixes over shorter ones."""
+    best: tuple[int, dict[str, Any], dict[str, Any], dict[str, str]] | None = None
+    for (_, record_env), record in inst.publishes.items():
+        if record_env != env_id:
+            continue
+        definition = inst.versions[record["version_id"]]["_definition"]
+        if definition["group_id"] != group_id:
+            continue
+        params = match_path(definition, method, path)
+        if params is None:
+            continue
+        score = 100000 if definition.get("match_mode") != "SWA" else len(definition["req_uri"])
+        if definition["req_method"] != "ANY":
+            score += 1
+        if best is None or score > best[0]:
+            best = (score, definition, record, params)
+    return None if best is None else (best[1], best[2], best[3])
+
+
+def raw_request_text(
+    method: str, host: str, path: str, query: dict[str, str], headers: dict[str, str], body: str
+) -> str:
+    """The debug API's ``request`` string: the request line, headers and body as sent on the wire."""
+    target = path + ("?" + urlencode(query) if query else "")
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}", "User-Agent: APIGatewayDebugClient/1.0"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    lines.append("X-Apig-Mode: debug")
+    return "\r\n".join(lines) + "\r\n\r\n" + body
+
+
+def raw_response_text(response: httpx.Response, latency_ms: int) -> str:
+    reason = response.reason_phrase or ""
+    lines = [f"HTTP/1.1 {response.status_code} {reason}".rstrip()]
+    lines += [f"{k}: {v}" for k, v in response.headers.items() if k.lower() != "content-length"]
+    lines += ["Server: api-gateway", f"X-Apig-Latency: {latency_ms}"]
+    text = response.content.decode("utf-8", "replace")
+    if len(text) > 2097152:
+        text = text[:2097152] + "[TRUNCATED]"
+    return "\r\n".join(lines) + "\r\n\r\n" + text

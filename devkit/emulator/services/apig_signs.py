@@ -1,0 +1,240 @@
+"""Signature keys (3.6) and their bindings to publish records (3.7).
+
+Key and secret rules per ``sign_type`` come from table 3-340. Creating or modifying a key without
+``sign_key``/``sign_secret`` makes the server generate them: the 3.6.2 example sends only ``name`` and gets a
+new key and secret back, so the emulator regenerates omitted values on modify as well - a rotation that wants
+chosen values must send them, one that wants to keep them must echo them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from typing import Any
+
+import httpx
+
+from devkit.emulator.core import Call, Service, huawei_error
+from devkit.emulator.services.apig_bindings import (
+    api_fields,
+    bind_publish_ids,
+    outline,
+    published_rows,
+    require_query,
+)
+from devkit.emulator.services.apig_state import (
+    BASE,
+    NAME_3_64,
+    ApigBackend,
+    Instance,
+    bad_value,
+    body_of,
+    check_enum,
+    check_pattern,
+    created,
+    new_id,
+    no_content,
+    not_found,
+    now,
+    ok,
+    page,
+    precise_fields,
+    quota_check,
+    require,
+    text_filter,
+)
+
+SIGN_TYPES = ("hmac", "basic", "public_key", "aes")
+_SECRET_CHARS = r"A-Za-z0-9_\-!@#$%"  # noqa: S105 - a character class
+_B64_CHARS = r"A-Za-z0-9_\-!@#$%+/="
+# (key pattern, secret pattern) per type, from table 3-340.
+_RULES: dict[str, tuple[str, str]] = {
+    "hmac": (r"[A-Za-z0-9][A-Za-z0-9_\-]{7,31}", rf"[A-Za-z0-9][{_SECRET_CHARS}]{{15,63}}"),
+    "basic": (r"[A-Za-z][A-Za-z0-9_\-]{3,31}", rf"[A-Za-z0-9][{_SECRET_CHARS}]{{7,63}}"),
+    "public_key": (r"[A-Za-z0-9+/][A-Za-z0-9_\-+/=]{7,511}", rf"[A-Za-z0-9+/][{_B64_CHARS}]{{14,2047}}"),
+    "aes": (
+        r"[A-Za-z0-9+/][A-Za-z0-9_\-!@#$%+/=]{15}(?:[A-Za-z0-9_\-!@#$%+/=]{16})?",
+        rf"[A-Za-z0-9+/][{_B64_CHARS}]{{15}}",
+    ),
+}
+
+
+def _generate(sign_type: str, algorithm: str | None) -> tuple[str, str]:
+    alphabet = string.ascii_letters + string.digits
+    if sign_type == "aes":
+        size = 32 if algorithm == "aes-256-cfb" else 16
+        return "".join(secrets.choice(alphabet) for _ in range(size)), "".join(
+            secrets.choice(alphabet) for _ in range(16)
+        )
+    key = secrets.token_hex(16)
+    if sign_type == "basic":
+        key = "k" + key[1:]
+    return key, secrets.token_hex(16)
+
+
+def _validate(inst: Instance, body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+    name = check_pattern(body, "name", NAME_3_64, required=True)
+    sign_type = check_enum(body, "sign_type", SIGN_TYPES) or (current["sign_type"] if current else "hmac")
+    algorithm = check_enum(body, "sign_algorithm", ("aes-128-cfb", "aes-256-cfb"))
+    if algorithm and sign_type != "aes":
+        raise bad_value("sign_algorithm")
+    if sign_type == "aes" and not algorithm:
+        algorithm = "aes-128-cfb"
+    key_rule, secret_rule = _RULES[sign_type]
+    generated_key, generated_secret = _generate(sign_type, algorithm)
+    key = body.get("sign_key") or generated_key
+    secret = body.get("sign_secret") or generated_secret
+    if not isinstance(key, str) or not re.fullmatch(key_rule, key):
+        raise bad_value("sign_key")
+    if sign_type == "aes" and len(key) != (32 if algorithm == "aes-256-cfb" else 16):
+        raise bad_value("sign_key")
+    if not isinstance(secret, str) or not re.fullmatch(secret_rule, secret):
+        raise bad_value("sign_secret")
+    clash = inst.signs.find(name=name)
+    if clash is not None and (current is None or clash["id"] != current["id"]):
+        raise huawei_error(400, "APIG.3207", f"The signature key name already exists,name:{name}")
+    out = {"name": name, "sign_type": sign_type, "sign_key": key, "sign_secret": secret}
+    if algorithm:
+        out["sign_algorithm"] = algorithm
+    return out
+
+
+def _sign_view(inst: Instance, sign: dict[str, Any]) -> dict[str, Any]:
+    bound = sum(1 for b in inst.sign_bindings if b["sign_id"] == sign["id"])
+    return {**sign, "bind_num": bound, "ldapi_bind_num": 0}
+
+
+def _binding_view(inst: Instance, binding: dict[str, Any], *, with_secret: bool) -> dict[str, Any] | None:
+    record = inst.publish_by_id(binding["publish_id"])
+    sign = inst.signs.get(binding["sign_id"])
+    if record is None or sign is None:
+        return None
+    facts = api_fields(inst, record)
+    view = {
+        "id": binding["id"],
+        "binding_time": binding["binding_time"],
+        "sign_id": sign["id"],
+        "sign_name": sign["name"],
+        **{k: facts[k] for k in ("publish_id", "api_id", "api_name", "api_type", "api_remark", "group_name")},
+        **{k: facts[k] for k in ("env_id", "env_name", "req_method", "tags")},
+    }
+    if with_secret:
+        view.update({k: sign[k] for k in ("sign_key", "sign_secret", "sign_type")})
+    return view
+
+
+def register(svc: Service[ApigBackend]) -> None:
+    @svc.route("POST", BASE + "/signs", "CreateSignatureKeyV2")
+    def create_sign(call: Call, backend: ApigBackend) -> httpx.Response:
+        inst = backend.instance(call)
+        fields = _validate(inst, body_of(call), None)
+        quota_check(inst, "SIGN_NUM_LIMIT", len(inst.signs), "APIG.3105", "signature keys")
+        stamp = now()
+        sign = inst.signs.put({**fields, "id": new_id(), "create_time": stamp, "update_time": stamp})
+        return created(sign)
+
+    @svc.route("PUT", BASE + "/signs/{sign_id}", "UpdateSignatureKeyV2")
+    def update_sign(call: Call, backend: ApigBackend) -> httpx.Response:
+        inst = backend.instance(call)
+        sign = inst.sign(call.path_params["sign_id"])
+        sign.pop("sign_algorithm", None)
+        sign.update(_validate(inst, body_of(call), sign))
+        sign["update_time"] = now()
+        return ok(sign)
+
+    @svc.route("DELETE", BASE + "/signs/{sign_id}", "DeleteSignatureKeyV2")
+    def delete_sign(call: Call, backend: ApigBackend) -> httpx.Response:
+        inst = backend.instance(call)
+        sign = inst.sign(call.path_params["sign_id"])
+        for binding in list(inst.sign_bindings):
+            if binding["sign_id"] == sign["id"]:
+                inst.sign_bindings.pop(binding["id"])
+        inst.signs.pop(sign["id"])
+        return no_content()
+
+    @svc.route("GET", BASE + "/signs", "ListSignatureKeysV2")
+    def list_signs(call: Call, backend: ApigBackend) -> httpx.Response:
+        inst = backend.instance(call)
+        q = call.query
+        precise = "name" in precise_fields(call)
+        rows = [
+            s
+            for s in inst.signs
+            if text_filter(q.get("id"), s["id"], precise=True)
+            and text_filter(q.get("name"), s["name"], precise=precise)
+        ]
+        return page(call, "signs", rows, lambda s: _sign_view(inst, s))
+
+    @svc.route("POST", BASE + "/sign-bindings", "AssociateSignatureKeyV2")
+    def bind(call: Call, backend: ApigBackend) -> httpx.Response:
+        inst = backend.instance(call)
+        body = body_of(call)
+        sign = inst.sign(require(body, "sign_id"))
+        pairs = bind_publish_ids(
+            inst,
+            inst.sign_bindings,
+            "sign_id",
+            sign["id"],
+            body.get("publish_ids"),
+            "binding_time",
+            "signature key",
+        )
+        views = [_binding_view(inst, binding, with_secret=True) for binding, _ in pairs]
+        return created({"bindings": [v for v in views if v is not None]})
+
+    @svc.route("DELETE", BASE + "/sign-bindings/{sign_bindings_id}", "DisassociateSignatureKeyV2")
+    def unbind(call: Call, backend: ApigBackend) -> httpx.Response:
+        inst = backend.instance(call)
+        if inst.sign_bindings.pop(call.path_params["sign_bindings_id"]) is None:
+            raise not_found("APIG.3018", "The signature key binding record does not exist")
+        return no_content()
+
+    @svc.route("GET", BASE + "/sign-bindings/binded-signs", "ListSignatureKeysBindedToApiV2")
+    def keys_of_api(call: Call, backend: ApigBackend) -> httpx.Response:
+        inst = backend.instance(call)
+        q = call.query
+        api = inst.api(require_query(q, "api_id"))
+        rows = []
+        for binding in inst.sign_bindings:
+            view = _binding_view(inst, binding, with_secret=True)
+            if view is None or view["api_id"] != api["id"]:
+                continue
+            if q.get("env_id") and view["env_id"] != q["env_id"]:
+                continue
+            if q.get("sign_id") and view["sign_id"] != q["sign_id"]:
+                continue
+            if q.get("sign_name") and q["sign_name"] not in view["sign_name"]:
+                continue
+            rows.append(view)
+        return page(call, "bindings", rows, dict)
+
+    @svc.route("GET", BASE + "/sign-bindings/binded-apis", "ListApisBindedToSignatureKeyV2")
+    def apis_of_key(call: Call, backend: ApigBackend) -> httpx.Response:
+        inst = backend.instance(call)
+        q = call.query
+        sign = inst.sign(require_query(q, "sign_id"))
+        records = {r["publish_id"] for r in published_rows(inst, q)}
+        rows = []
+        for binding in inst.sign_bindings:
+            if binding["sign_id"] == sign["id"] and binding["publish_id"] in records:
+                view = _binding_view(inst, binding, with_secret=False)
+                if view is not None:
+                    rows.append(view)
+        return page(call, "bindings", rows, dict)
+
+    @svc.route("GET", BASE + "/sign-bindings/unbinded-apis", "ListApisNotBoundWithSignatureKeyV2")
+    def apis_without_key(call: Call, backend: ApigBackend) -> httpx.Response:
+        inst = backend.instance(call)
+        q = call.query
+        sign = inst.sign(require_query(q, "sign_id"))
+        rows = []
+        for record in published_rows(inst, q):
+            binding = inst.sign_bindings.find(publish_id=record["publish_id"])
+            if binding is not None and binding["sign_id"] == sign["id"]:
+                continue
+            view = outline(inst, record)
+            other = inst.signs.get(binding["sign_id"]) if binding else None
+            view["signature_name"] = other["name"] if other else ""
+            rows.append(view)
+        return page(call, "apis", rows, dict)
