@@ -294,7 +294,8 @@ class TencentV1Auth(httpx.Auth):
     """Sign cloud-API calls with signature v1: parameters in the query (GET) or a form body (POST).
 
     Existing parameters of the request are kept and signed; ``Timestamp``, ``Nonce``, ``SecretId``,
-    ``SignatureMethod`` (and ``Token`` for temporary credentials) are added, then ``Signature``.
+    ``SignatureMethod`` (for HmacSHA256; HmacSHA1 is the default when it is absent) and ``Token`` (temporary
+    credentials) are added, then ``Signature``.
     """
 
     requires_request_body = True
@@ -342,7 +343,9 @@ class TencentV1Auth(httpx.Auth):
         params["Timestamp"] = str(int(self._clock().timestamp()))
         params["Nonce"] = str(self._next_nonce())
         params["SecretId"] = self.secret_id
-        params["SignatureMethod"] = self.algorithm
+        if self.algorithm != "HmacSHA1":
+            # HmacSHA1 is the default; leaving it implicit reproduces the document's example URL exactly.
+            params["SignatureMethod"] = self.algorithm
         if self._token:
             params["Token"] = self._token
         host = request.headers.get("host") or request.url.netloc.decode("ascii")
