@@ -161,7 +161,7 @@ async def test_make_client_defaults() -> None:
     try:
         assert isinstance(client, OpsfnAsyncClient)
         assert client.service == "apig"
-        assert client.headers["User-Agent"].startswith("opsfn/")
+        assert client.headers["User-Agent"] == "opsfn/0.1.0"
         assert client.timeout == DEFAULT_TIMEOUT
         assert str(client.base_url) == "https://apig.cn-north-4.myhuaweicloud.com"
     finally:
@@ -210,3 +210,17 @@ async def test_set_default_transport_and_reset() -> None:
     finally:
         set_default_transport(None)
     assert get_default_transport() is None
+
+
+def test_user_agent_version_matches_pyproject() -> None:
+    """The constant avoids a metadata scan at cold start; this keeps it honest."""
+    import re
+    from pathlib import Path
+
+    from shared.http import USER_AGENT, VERSION
+
+    text = (Path(__file__).parents[2] / "pyproject.toml").read_text()
+    match = re.search(r'^version = "([^"]+)"', text, re.MULTILINE)
+    assert match is not None
+    assert match.group(1) == VERSION
+    assert f"opsfn/{VERSION}" == USER_AGENT
