@@ -20,7 +20,7 @@ class FrozenClock:
     """A settable "now" shared by the emulator and the signers, so time moves without sleeping."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+        self.now = datetime.now(timezone.utc).replace(microsecond=0)
 
     def __call__(self) -> datetime:
         return self.now
