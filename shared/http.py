@@ -44,6 +44,7 @@ __all__ = [
     "paginate_offset",
     "paginate_tencent",
     "request_json",
+    "request_response",
     "set_default_transport",
     "use_transport",
 ]
@@ -291,6 +292,40 @@ def make_client(
 # Requests with typed errors
 
 
+async def request_response(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    json: Any = None,
+    content: bytes | str | None = None,
+    headers: Mapping[str, str] | None = None,
+    retry_safe: bool | None = None,
+) -> httpx.Response:
+    """Like :func:`request_json` but return the successful ``httpx.Response`` itself.
+
+    For the few APIs whose answer lives in response headers (IAM returns the token in ``X-Subject-Token``).
+    """
+    service = str(getattr(client, "service", ""))
+    request = client.build_request(
+        method, url, params=cast(Any, params), json=json, content=content, headers=headers
+    )
+    if retry_safe is not None:
+        request.extensions[RETRY_SAFE_EXTENSION] = retry_safe
+    try:
+        response = await client.send(request)
+    except (httpx.TransportError, httpx.TimeoutException) as exc:
+        # The URL's query may carry a v1 signature, so only the path is named.
+        raise CloudConnectionError(
+            f"{request.method} {request.url.path}: {type(exc).__name__}", service=service
+        ) from exc
+    error = error_from_response(response.status_code, response.content, response.headers, service=service)
+    if error is not None:
+        raise error
+    return response
+
+
 async def request_json(
     client: httpx.AsyncClient,
     method: str,
@@ -309,23 +344,17 @@ async def request_json(
     retries. A 2xx body that is not JSON comes back as text. ``retry_safe=True`` lets a POST be retried
     (only for calls whose repetition cannot duplicate work, e.g. carrying an idempotency token).
     """
-    service = str(getattr(client, "service", ""))
-    request = client.build_request(
-        method, url, params=cast(Any, params), json=json, content=content, headers=headers
+    response = await request_response(
+        client,
+        method,
+        url,
+        params=params,
+        json=json,
+        content=content,
+        headers=headers,
+        retry_safe=retry_safe,
     )
-    if retry_safe is not None:
-        request.extensions[RETRY_SAFE_EXTENSION] = retry_safe
-    try:
-        response = await client.send(request)
-    except (httpx.TransportError, httpx.TimeoutException) as exc:
-        # The URL's query may carry a v1 signature, so only the path is named.
-        raise CloudConnectionError(
-            f"{request.method} {request.url.path}: {type(exc).__name__}", service=service
-        ) from exc
     body = response.content
-    error = error_from_response(response.status_code, body, response.headers, service=service)
-    if error is not None:
-        raise error
     if not body:
         return None
     try:

@@ -70,6 +70,7 @@ class ServiceClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         retry_safe: bool | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Call ``path`` (``{project_id}`` is filled in) and return the parsed JSON, raising ``CloudError``.
 
@@ -77,7 +78,13 @@ class ServiceClient:
         """
         query = None if params is None else {k: v for k, v in params.items() if v is not None}
         return await request_json(
-            self.http, method, self._path(path), params=query, json=json, retry_safe=retry_safe
+            self.http,
+            method,
+            self._path(path),
+            params=query,
+            json=json,
+            headers=headers,
+            retry_safe=retry_safe,
         )
 
     async def aclose(self) -> None:

@@ -224,3 +224,23 @@ def test_user_agent_version_matches_pyproject() -> None:
     assert match is not None
     assert match.group(1) == VERSION
     assert f"opsfn/{VERSION}" == USER_AGENT
+
+
+async def test_request_response_returns_headers_and_raises_typed_errors() -> None:
+    from shared.errors import CloudConnectionError
+    from shared.http import request_response
+
+    script = Script(
+        [
+            httpx.Response(201, headers={"X-Subject-Token": "tok"}, json={"token": {}}),
+            httpx.Response(401, json={"error_code": "APIGW.0301", "error_msg": "bad"}),
+            httpx.ConnectError("refused"),
+        ]
+    )
+    async with client_for(script) as client:
+        response = await request_response(client, "POST", "/v3/auth/tokens", json={}, retry_safe=True)
+        assert response.headers["x-subject-token"] == "tok"
+        with pytest.raises(AuthError):
+            await request_response(client, "POST", "/v3/auth/tokens", json={})
+        with pytest.raises(CloudConnectionError):
+            await request_response(client, "GET", "/")

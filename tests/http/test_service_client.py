@@ -102,3 +102,18 @@ def test_missing_huawei_keys_fail_before_any_request(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("HUAWEICLOUD_SDK_AK")
     with pytest.raises(MissingSettingError, match="HUAWEICLOUD_SDK_AK"):
         Ide.from_settings(Settings.from_env())
+
+
+async def test_request_headers_are_passed(settings: Settings) -> None:
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ok": 1})
+
+    async with Anonymous.from_settings(settings, transport=httpx.MockTransport(record)) as client:
+        assert await client._request("POST", "/x", json={"a": 1}, headers={"X-Language": "en-us"}) == {
+            "ok": 1
+        }
+    assert seen[0].headers["x-language"] == "en-us"
+    assert seen[0].content == b'{"a":1}'
