@@ -25,17 +25,49 @@ from shared.http import paginate_offset
 
 __all__ = [
     "DEFAULT_SPEC",
+    "KNOWN_SPECS",
     "MACHINE_CODE_PATTERN",
+    "USER_ID_PATTERN",
     "BuyResult",
     "IdeClient",
     "License",
     "LicensePage",
     "LicenseStatus",
+    "check_machine_code",
+    "check_user_id",
 ]
 
 DEFAULT_SPEC = "codeartside.basic"
+KNOWN_SPECS = frozenset({DEFAULT_SPEC})
+"""The SKUs seed 000 documents; validating early turns a typo into a 400 instead of a failed order."""
 MACHINE_CODE_PATTERN = re.compile(r"[0-9A-Za-z]{64}")
 """Bind's ``machine_code``: letters and digits, 64 in total (seed 000, table 4-11)."""
+USER_ID_PATTERN = re.compile(r"[0-9A-Za-z]{1,64}")
+"""An IAM user id as the list filter accepts it: letters and digits."""
+
+
+def check_machine_code(value: str) -> str:
+    """Return ``value`` if it is a valid machine code, else raise ``ValueError`` saying exactly what is wrong.
+
+    Input models of several functions use this so that a bad request is refused before any cloud call,
+    with a message precise enough for the person who typed it.
+    """
+    if not value:
+        raise ValueError("machine_code is empty; expected 64 letters and digits")
+    bad = sorted({ch for ch in value if not ch.isascii() or not ch.isalnum()})
+    if bad:
+        raise ValueError(f"machine_code may contain only letters and digits, found {''.join(bad)[:10]!r}")
+    if len(value) != 64:
+        raise ValueError(f"machine_code must be 64 characters long, got {len(value)}")
+    return value
+
+
+def check_user_id(value: str) -> str:
+    """Return ``value`` if it is a valid IAM user id (1-64 letters and digits), else raise ``ValueError``."""
+    if not USER_ID_PATTERN.fullmatch(value):
+        raise ValueError("user_id must be 1-64 letters and digits (the IAM user id, not the display name)")
+    return value
+
 
 _MAX_PER_ORDER = 10
 _MAX_PAGE = 100

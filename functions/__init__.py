@@ -1,0 +1,1 @@
+"""The deployable functions; each sub-package is packaged on its own together with ``shared/``."""
