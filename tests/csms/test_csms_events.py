@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from devkit.emulator.core import Emulator
+from devkit.emulator.services.smn import SmnService
 from shared.clients.csms import CsmsClient, NotificationTarget
 from shared.errors import BadRequestError
 
@@ -20,8 +21,14 @@ def _topic(emulator: Emulator, project_id: str, name: str = "csms-events") -> No
     return NotificationTarget(target_id=topic.topic_urn, target_name=name)
 
 
+def _smn(emulator: Emulator) -> SmnService:
+    smn = emulator.service("smn")
+    assert isinstance(smn, SmnService)
+    return smn
+
+
 def _published(emulator: Emulator, target: NotificationTarget) -> list[dict[str, Any]]:
-    return [json.loads(m.message) for m in emulator.service("smn").messages(target.target_id)]
+    return [json.loads(m.message) for m in _smn(emulator).messages(target.target_id)]
 
 
 async def test_event_crud_and_paging(csms: CsmsClient, emulator: Emulator) -> None:
@@ -88,7 +95,7 @@ async def test_version_rotation_and_deletion_are_published_to_smn(
         ("SECRET_DELETED", None),
     ]
     assert all(m["secret_name"] == "db" and m["event_name"] == "watch" for m in messages)
-    raw_text = "".join(m.message for m in emulator.service("smn").messages(target.target_id))
+    raw_text = "".join(m.message for m in _smn(emulator).messages(target.target_id))
     assert "super-secret" not in raw_text  # notifications never carry the value
     records = await csms.list_notification_records()
     assert [r.trigger_event_type for r in records] == [
@@ -98,7 +105,7 @@ async def test_version_rotation_and_deletion_are_published_to_smn(
     ]
     assert {r.notification_status for r in records} == {"SUCCESS"}
     assert records[0].notification_target_id == target.target_id and records[0].secret_type == "COMMON"
-    assert records[0].notification_content == emulator.service("smn").messages(target.target_id)[-1].message
+    assert records[0].notification_content == _smn(emulator).messages(target.target_id)[-1].message
 
 
 async def test_only_enabled_events_with_the_type_and_subscribed_secrets_notify(
