@@ -10,6 +10,7 @@ time, and refresh it transparently once when the service answers 401 (a token re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import threading
 import weakref
@@ -149,11 +150,14 @@ class _CachedTokenAuth(httpx.Auth):
 
     # -- sync --------------------------------------------------------------------------------------------
 
-    def _sync_client(self) -> httpx.Client:
+    def _sync_client(self) -> contextlib.AbstractContextManager[httpx.Client]:
         transport = self._transport
-        if transport is not None and not isinstance(transport, httpx.BaseTransport):
+        if transport is None:
+            return httpx.Client(timeout=_FETCH_TIMEOUT)
+        if not isinstance(transport, httpx.BaseTransport):
             raise TypeError("a synchronous request needs a synchronous transport for the token endpoint")
-        return httpx.Client(transport=transport, timeout=_FETCH_TIMEOUT)
+        # A caller's transport may be shared with its own client: closing ours must not close it.
+        return contextlib.nullcontext(httpx.Client(transport=transport, timeout=_FETCH_TIMEOUT))
 
     def sync_token(self, stale: str | None = None) -> str:
         """A valid token, fetching one (once, across threads) when none is cached or ``stale`` is cached."""
@@ -195,11 +199,13 @@ class _CachedTokenAuth(httpx.Auth):
                 lock = self._async_locks[loop] = asyncio.Lock()
             return lock
 
-    def _async_client(self) -> httpx.AsyncClient:
+    def _async_client(self) -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
         transport = self._transport
-        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+        if transport is None:
+            return httpx.AsyncClient(timeout=_FETCH_TIMEOUT)
+        if not isinstance(transport, httpx.AsyncBaseTransport):
             raise TypeError("an asynchronous request needs an asynchronous transport for the token endpoint")
-        return httpx.AsyncClient(transport=transport, timeout=_FETCH_TIMEOUT)
+        return contextlib.nullcontext(httpx.AsyncClient(transport=transport, timeout=_FETCH_TIMEOUT))
 
     async def async_token(self, stale: str | None = None) -> str:
         """The async twin of :meth:`sync_token`: concurrent tasks share one fetch."""
