@@ -250,7 +250,10 @@ def get_logger(name: str | None = None, **initial: Any) -> Any:
     if not _configured:
         import os
 
-        configure_logging(os.environ.get("OPSFN_LOG_LEVEL", "INFO") or "INFO")
+        try:
+            configure_logging(os.environ.get("OPSFN_LOG_LEVEL", "INFO") or "INFO")
+        except ValueError:  # a bad level must not turn the first log call into a crash
+            configure_logging("INFO")
     import structlog
 
     if name:

@@ -272,3 +272,18 @@ def test_httpx_loggers_are_quieted() -> None:
 def test_unknown_level_is_rejected() -> None:
     with pytest.raises(ValueError):
         configure_logging("LOUD", io.StringIO())
+
+
+def test_first_use_configures_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    buffer = io.StringIO()
+    monkeypatch.setattr(opsfn_log, "_configured", False)
+    monkeypatch.setattr(opsfn_log._stream, "target", buffer)
+    monkeypatch.setenv("OPSFN_LOG_LEVEL", "not-a-level")
+    monkeypatch.setattr("sys.stdout", buffer)
+    try:
+        get_logger("auto").info("still logged")
+        get_logger("auto").debug("below INFO")
+    finally:
+        configure_logging("INFO")
+    events = [json.loads(line)["event"] for line in buffer.getvalue().splitlines()]
+    assert events == ["still logged"]
