@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from devkit.emulator.core import Emulator
 from devkit.emulator.services.ide import IdeBackend, set_quota
+from devkit.emulator.services.smn import PublishedMessage, SmnService
 from functions.license_purchase.logic import PurchaseRequest, PurchaseStatus, purchase
 from shared.clients.ide import IdeClient
 from shared.clients.smn import SmnClient
@@ -51,8 +52,10 @@ async def clients(settings: Settings, emulator: Emulator) -> AsyncIterator[tuple
         yield ide, smn, topic
 
 
-def notifications(emulator: Emulator, topic: str) -> list[Any]:
-    return list(emulator.service("smn").messages(topic))
+def notifications(emulator: Emulator, topic: str) -> list[PublishedMessage]:
+    smn = emulator.service("smn")
+    assert isinstance(smn, SmnService)
+    return smn.messages(topic)
 
 
 def bound(backend: IdeBackend) -> dict[str, tuple[str, str]]:
