@@ -62,6 +62,13 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, 
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    httpx.ProxyError,
+)
+"""Transport failures worth another try; a bad URL scheme or a local protocol misuse will not heal."""
 THROTTLE_CODES = frozenset({"APIG.9008", "APIGW.0308"})
 TENCENT_THROTTLE_PREFIX = "RequestLimitExceeded"
 
@@ -209,7 +216,7 @@ class OpsfnAsyncClient(httpx.AsyncClient):
                 response = await super().send(
                     request, stream=stream, auth=auth, follow_redirects=follow_redirects
                 )
-            except (httpx.TransportError, httpx.TimeoutException):
+            except TRANSIENT_ERRORS:
                 if not may_retry or attempt >= policy.max_attempts:
                     raise
                 await policy.sleep(policy.delay(attempt, None))

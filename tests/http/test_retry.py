@@ -301,3 +301,11 @@ async def test_single_attempt_policy_never_sleeps(sleeps: Sleeps) -> None:
     assert response.status_code == 503
     assert script.calls == 1
     assert sleeps.delays == []
+
+
+async def test_permanent_transport_errors_are_not_retried(policy: RetryPolicy) -> None:
+    script = Script([httpx.UnsupportedProtocol("ftp is not supported")])
+    async with client_for(script, policy) as client:
+        with pytest.raises(CloudConnectionError, match="UnsupportedProtocol"):
+            await request_json(client, "GET", "/x")
+    assert script.calls == 1
