@@ -117,3 +117,37 @@ async def test_request_headers_are_passed(settings: Settings) -> None:
         }
     assert seen[0].headers["x-language"] == "en-us"
     assert seen[0].content == b'{"a":1}'
+
+
+async def test_retries_ride_out_the_emulators_injected_faults(settings: Settings) -> None:
+    """Throttles (APIGW.0308 as HTTP 500 and as 429), 503s and dropped connections, all absorbed."""
+    from devkit.emulator.faults import FaultInjector
+    from devkit.emulator.registry import build_emulator
+    from shared.http import RetryPolicy, make_client
+
+    faults = FaultInjector(seed=7)
+    faults.add("ide", kind="throttle", rate=0.15, status=500, retry_after=None)
+    faults.add("ide", kind="throttle", rate=0.1, retry_after=0.5)
+    faults.add("ide", kind="error", rate=0.1)
+    faults.add("ide", kind="drop", rate=0.1)
+    emulator = build_emulator(faults=faults)
+    sleeps: list[float] = []
+
+    async def record(delay: float) -> None:
+        sleeps.append(delay)
+
+    http = make_client(
+        settings.endpoint("ide"),
+        settings.huawei_auth(),
+        service="ide",
+        retry=RetryPolicy(max_attempts=6, sleep=record),
+        transport=emulator.transport(),
+    )
+    async with Ide(http, project_id=settings.project_id) as ide:
+        for _ in range(30):
+            body = await ide._request("GET", "/v2/licenses", params={"limit": 1})
+            assert body["status"] == "success"
+    injected = faults.total()
+    assert injected >= 5  # the seed really did inject faults
+    assert len(sleeps) == injected  # one wait per injected fault, no more, no less
+    assert 0.5 in sleeps  # the 429's Retry-After was honoured
