@@ -206,14 +206,10 @@ def test_tags_and_resource_instances(sdk: Any) -> None:
 def test_a_wrong_secret_key_is_refused_with_401(sdk: Any, emulator_server: str) -> None:
     """A request signed with the wrong SK is refused before it touches state; the key is never echoed."""
     wrong = _client(emulator_server, sk="not-the-demo-secret-key-0000000000000000")
-    for call in (
-        lambda: wrong.list_secrets(ListSecretsRequest()),
-        lambda: wrong.create_secret(
-            CreateSecretRequest(body=CreateSecretRequestBody(name="intruder", secret_string="x"))
-        ),
-    ):
+    intruder = CreateSecretRequest(body=CreateSecretRequestBody(name="intruder", secret_string="x"))
+    for operation, request in (("list_secrets", ListSecretsRequest()), ("create_secret", intruder)):
         with pytest.raises(ClientRequestException) as err:
-            call()
+            getattr(wrong, operation)(request)
         assert err.value.status_code == 401
         assert "not-the-demo-secret-key" not in str(err.value)
     assert sdk.list_secrets(ListSecretsRequest()).secrets == []
