@@ -118,10 +118,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     value = value.strip()
     if not value:
         return None
-    try:
+    if value.lstrip("+-").replace(".", "", 1).isdigit():
         return max(0.0, float(value))
-    except ValueError:
-        pass
     from email.utils import parsedate_to_datetime
 
     try:
