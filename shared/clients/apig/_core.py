@@ -1,0 +1,169 @@
+"""The shared machinery of :class:`~shared.clients.apig.ApigClient`: instance paths, paging, error mapping.
+
+APIG's HTTP statuses say less than its codes: quotas are 403 ``APIG.31xx`` (not an auth problem), duplicate
+names are 400 ``APIG.32xx``/``APIG.3301`` (a conflict, not a malformed request) and "still in use" is 403
+``APIG.34xx``. :func:`apig_error_class` refines the generic mapping so callers can catch
+:class:`QuotaExceededError` / :class:`ConflictError` meaningfully.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import httpx
+
+from shared.clients.apig.models import Page
+from shared.clients.base import ServiceClient
+from shared.errors import CloudError, ConflictError, QuotaExceededError
+from shared.http import paginate_offset, request_json
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from shared.config import Settings
+
+T = TypeVar("T")
+
+INSTANCE_ID_VARIABLE = "OPSFN_APIG_INSTANCE_ID"
+MAX_PAGE = 500
+
+_CONFLICT = re.compile(r"APIG\.(32\d\d|3301|3302|3303|3305|3306|3308|3309|3310|3316|34\d\d)")
+_QUOTA = re.compile(r"APIG\.31\d\d|APIC\.7400")
+
+
+def apig_error_class(error: CloudError) -> type[CloudError]:
+    """The exception class an APIG error deserves, from its code first."""
+    if _QUOTA.fullmatch(error.error_code):
+        return QuotaExceededError
+    if _CONFLICT.fullmatch(error.error_code):
+        return ConflictError
+    return type(error)
+
+
+def refine(error: CloudError) -> CloudError:
+    """``error`` re-typed by :func:`apig_error_class` (the same error when the class already fits)."""
+    cls = apig_error_class(error)
+    if cls is type(error):
+        return error
+    return cls(
+        error.error_msg,
+        status=error.status,
+        error_code=error.error_code,
+        request_id=error.request_id,
+        service=error.service,
+        retry_after=error.retry_after,
+    )
+
+
+class ApigCore(ServiceClient):
+    """Requests relative to one dedicated instance; the instance id is found once when not configured."""
+
+    service: ClassVar[str] = "apig"
+
+    def __init__(self, http: httpx.AsyncClient, *, project_id: str = "", instance_id: str = "") -> None:
+        super().__init__(http, project_id=project_id)
+        self.instance_id = instance_id
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        instance_id: str | None = None,
+    ) -> Self:
+        """Like the base, plus the instance id: argument, else ``OPSFN_APIG_INSTANCE_ID``, else discovered."""
+        client = super().from_settings(settings, transport=transport)
+        client.instance_id = instance_id or os.environ.get(INSTANCE_ID_VARIABLE, "").strip()
+        return client
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        retry_safe: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        try:
+            return await super()._request(
+                method, path, params=params, json=json, retry_safe=retry_safe, headers=headers
+            )
+        except CloudError as exc:
+            raise refine(exc) from exc
+
+    async def _send_content(self, sub_path: str, content: bytes, content_type: str) -> Any:
+        """POST a non-JSON body (the multipart OpenAPI import) with the same signing and error mapping."""
+        instance_id = await self.resolve_instance_id()
+        path = self._path(f"/v2/{{project_id}}/apigw/instances/{instance_id}{sub_path}")
+        try:
+            return await request_json(
+                self.http, "POST", path, content=content, headers={"Content-Type": content_type}
+            )
+        except CloudError as exc:
+            raise refine(exc) from exc
+
+    async def resolve_instance_id(self) -> str:
+        """The configured instance id, or the project's only instance (an error when there are several)."""
+        if not self.instance_id:
+            data = await self._request("GET", "/v2/{project_id}/apigw/instances", params={"limit": MAX_PAGE})
+            instances = data.get("instances") or []
+            if len(instances) != 1:
+                from shared.config import MissingSettingError
+
+                raise MissingSettingError(
+                    INSTANCE_ID_VARIABLE, f"choosing among {len(instances)} APIG instances in the project"
+                )
+            self.instance_id = str(instances[0]["id"])
+        return self.instance_id
+
+    async def _call(
+        self,
+        method: str,
+        sub_path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        retry_safe: bool | None = None,
+    ) -> Any:
+        """Call ``{base}/{sub_path}`` where base is ``/v2/{project_id}/apigw/instances/{instance_id}``."""
+        instance_id = await self.resolve_instance_id()
+        path = f"/v2/{{project_id}}/apigw/instances/{instance_id}{sub_path}"
+        return await self._request(method, path, params=params, json=json, retry_safe=retry_safe)
+
+    async def _page(
+        self,
+        sub_path: str,
+        key: str,
+        parse: Callable[[dict[str, Any]], T],
+        params: Mapping[str, Any],
+        offset: int,
+        limit: int,
+    ) -> Page[T]:
+        query = {**params, "offset": offset, "limit": limit}
+        data = await self._call("GET", sub_path, params=query)
+        items = [parse(item) for item in data.get(key) or []]
+        return Page(items=items, total=int(data.get("total", len(items))), offset=offset)
+
+    def _walk(
+        self,
+        fetch: Callable[[int, int], Awaitable[Page[T]]],
+        page_size: int,
+    ) -> AsyncIterator[T]:
+        """Every item of a listing, page by page (``offset`` advances by the page size until ``total``)."""
+
+        async def fetch_page(offset: int, limit: int) -> tuple[list[T], int | None]:
+            page = await fetch(offset, limit)
+            return page.items, page.total
+
+        return paginate_offset(fetch_page, limit=min(max(page_size, 1), MAX_PAGE))
+
+
+def drop_none(**fields: Any) -> dict[str, Any]:
+    """Request bodies without the optional fields the caller left out."""
+    return {k: v for k, v in fields.items() if v is not None}
