@@ -1,0 +1,52 @@
+"""A webhook :class:`~shared.verify.ReplayGuard` backed by an idempotency store.
+
+Why the store and not :class:`~shared.verify.MemoryReplayGuard`: a replayed delivery may reach another
+function instance, so the guard must live where the idempotency records live (Redis in production).
+A delivery id is remembered as a ``COMPLETED`` record with a TTL; remembering is the atomic conditional put.
+
+:meth:`StoreReplayGuard.forget` exists because senders resend the *same* delivery id after a failure
+(Standard Webhooks: "the same when the same webhook is being resent"); the runtime forgets the ids of an
+invocation that failed retryably, so the sender's retry is processed instead of refused as a replay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+
+from shared.idempotency.store import COMPLETED, IdempotencyRecord, IdempotencyStore
+
+__all__ = ["StoreReplayGuard"]
+
+_TOKEN = "delivery"  # noqa: S105 - a lock-owner marker, not a credential
+
+
+class StoreReplayGuard:
+    """Implements ``check_and_remember(delivery_id, ttl_seconds) -> bool`` (True: first sighting)."""
+
+    def __init__(
+        self,
+        store: IdempotencyStore,
+        *,
+        namespace: str = "webhook",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._namespace = namespace
+        self._clock = clock
+
+    def _key(self, delivery_id: str) -> str:
+        digest = hashlib.sha256(delivery_id.encode("utf-8", "surrogatepass")).hexdigest()
+        return f"{self._namespace}:delivery#{digest}"
+
+    def check_and_remember(self, delivery_id: str, ttl_seconds: float) -> bool:
+        now = self._clock()
+        record = IdempotencyRecord(
+            key=self._key(delivery_id), status=COMPLETED, expiry=now + max(ttl_seconds, 1.0), token=_TOKEN
+        )
+        return self._store.put_if_absent(record, now)
+
+    def forget(self, delivery_id: str) -> bool:
+        """Allow ``delivery_id`` again (after a failed, retryable invocation)."""
+        return self._store.delete(self._key(delivery_id), _TOKEN)

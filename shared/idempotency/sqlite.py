@@ -1,0 +1,186 @@
+"""SQLite idempotency store: the embedded default, one file, safe across threads and processes.
+
+Why SQLite: a function instance has a writable ``/tmp`` and the standard library, and ``opsfn serve`` runs
+several workers on one machine - a file with WAL journaling gives them a shared, crash-safe store with no
+server. Atomicity comes from one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE <claimable>`` inside
+``BEGIN IMMEDIATE`` (which takes the write lock up front, so two processes never both read "free" and
+then race to write); ``changes()`` tells whether the claim won. ``busy_timeout`` makes contenders wait
+for the lock instead of failing.
+
+It is *per machine*: two FunctionGraph instances have two ``/tmp`` directories, which is why the runtime
+warns when a cloud function runs without a shared (Redis) store.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+from shared.idempotency.store import (
+    INPROGRESS,
+    IdempotencyRecord,
+    IdempotencyStore,
+    IdempotencyStoreError,
+)
+
+__all__ = ["SqliteStore", "default_sqlite_path"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    expiry REAL NOT NULL,
+    token TEXT NOT NULL,
+    payload_hash TEXT NOT NULL DEFAULT '',
+    in_progress_expiry REAL,
+    response TEXT
+)
+"""
+_CLAIM = """
+INSERT INTO idempotency (key, status, expiry, token, payload_hash, in_progress_expiry, response)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(key) DO UPDATE SET
+    status = excluded.status, expiry = excluded.expiry, token = excluded.token,
+    payload_hash = excluded.payload_hash, in_progress_expiry = excluded.in_progress_expiry,
+    response = excluded.response
+WHERE idempotency.expiry <= ?
+   OR (idempotency.status = 'INPROGRESS' AND idempotency.in_progress_expiry IS NOT NULL
+       AND idempotency.in_progress_expiry <= ?)
+"""
+_PURGE_EVERY = 256
+"""Expired rows are deleted on every n-th claim, so the file cannot grow without bound."""
+
+
+def default_sqlite_path() -> Path:
+    """``$OPSFN_STATE_DIR/idempotency.db``, else ``/tmp/opsfn/idempotency.db`` (writable in a function)."""
+    base = os.environ.get("OPSFN_STATE_DIR", "").strip() or "/tmp/opsfn"  # noqa: S108 - the function's only writable dir
+    return Path(base) / "idempotency.db"
+
+
+class SqliteStore(IdempotencyStore):
+    """Records in one SQLite file. Connections are per thread and per process (never shared across
+    ``fork``), all in autocommit mode with explicit ``BEGIN IMMEDIATE`` for the conditional write."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, busy_timeout: float = 30.0) -> None:
+        self.path = Path(path) if path is not None else default_sqlite_path()
+        self._timeout = busy_timeout
+        self._local = threading.local()
+        self._opened: list[tuple[int, sqlite3.Connection]] = []
+        self._opened_lock = threading.Lock()
+        self._claims = 0
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._conn()
+            conn.execute(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise IdempotencyStoreError(f"cannot open SQLite store ({type(exc).__name__})") from None
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and getattr(self._local, "pid", None) == os.getpid():
+            return conn
+        conn = sqlite3.connect(
+            str(self.path), timeout=self._timeout, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+        self._local.conn = conn
+        self._local.pid = os.getpid()
+        with self._opened_lock:
+            self._opened.append((os.getpid(), conn))
+        return conn
+
+    @staticmethod
+    def _row(row: tuple[object, ...] | None) -> IdempotencyRecord | None:
+        if row is None:
+            return None
+        key, status, expiry, token, payload_hash, ip_expiry, response = row
+        return IdempotencyRecord(
+            key=str(key),
+            status=INPROGRESS if status == INPROGRESS else "COMPLETED",
+            expiry=float(expiry),  # type: ignore[arg-type]
+            token=str(token),
+            payload_hash=str(payload_hash or ""),
+            in_progress_expiry=None if ip_expiry is None else float(ip_expiry),  # type: ignore[arg-type]
+            response=None if response is None else str(response),
+        )
+
+    def get(self, key: str) -> IdempotencyRecord | None:
+        try:
+            cursor = self._conn().execute(
+                "SELECT key, status, expiry, token, payload_hash, in_progress_expiry, response"
+                " FROM idempotency WHERE key = ?",
+                (key,),
+            )
+            return self._row(cursor.fetchone())
+        except sqlite3.Error as exc:
+            raise IdempotencyStoreError(f"SQLite store read failed ({type(exc).__name__})") from None
+
+    def put_if_absent(self, record: IdempotencyRecord, now: float) -> bool:
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(
+                    _CLAIM,
+                    (
+                        record.key,
+                        record.status,
+                        record.expiry,
+                        record.token,
+                        record.payload_hash,
+                        record.in_progress_expiry,
+                        record.response,
+                        now,
+                        now,
+                    ),
+                )
+                won = bool(conn.execute("SELECT changes()").fetchone()[0])
+                self._claims += 1
+                if self._claims % _PURGE_EVERY == 0:
+                    conn.execute("DELETE FROM idempotency WHERE expiry <= ?", (now,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise IdempotencyStoreError(f"SQLite store write failed ({type(exc).__name__})") from None
+        return won
+
+    def update(self, record: IdempotencyRecord, now: float) -> bool:
+        try:
+            cursor = self._conn().execute(
+                "UPDATE idempotency SET status = ?, expiry = ?, payload_hash = ?, in_progress_expiry = ?,"
+                " response = ? WHERE key = ? AND token = ?",
+                (
+                    record.status,
+                    record.expiry,
+                    record.payload_hash,
+                    record.in_progress_expiry,
+                    record.response,
+                    record.key,
+                    record.token,
+                ),
+            )
+            return cursor.rowcount == 1
+        except sqlite3.Error as exc:
+            raise IdempotencyStoreError(f"SQLite store write failed ({type(exc).__name__})") from None
+
+    def delete(self, key: str, token: str) -> bool:
+        try:
+            cursor = self._conn().execute("DELETE FROM idempotency WHERE key = ? AND token = ?", (key, token))
+            return cursor.rowcount == 1
+        except sqlite3.Error as exc:
+            raise IdempotencyStoreError(f"SQLite store write failed ({type(exc).__name__})") from None
+
+    def close(self) -> None:
+        """Close every connection this process opened (a forked child's copies are left alone)."""
+        with self._opened_lock:
+            mine = [conn for pid, conn in self._opened if pid == os.getpid()]
+            self._opened = []
+        for conn in mine:
+            conn.close()
+        self._local = threading.local()

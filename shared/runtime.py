@@ -1,0 +1,403 @@
+"""The handler runtime function authors use: one :class:`FunctionApp` per function.
+
+Example::
+
+    app = FunctionApp("license_purchase")
+
+    @app.http(model=PurchaseRequest, verify="standard_webhooks", idempotency_key=lambda m: m.request_id)
+    async def on_request(req: PurchaseRequest, inv: Invocation) -> PurchaseResult: ...
+
+    @app.batch(model=PurchaseRequest, idempotency_key=lambda m: m.request_id)
+    async def on_batch(items: list[PurchaseRequest], inv: Invocation) -> list[RecordOutcome]: ...
+
+    handler = app.functiongraph_handler      # FunctionGraph: index.handler
+    main_handler = app.scf_handler           # SCF: index.main_handler
+
+Why a single wrapper: every function needs the same chores - detect the envelope, verify, validate, claim
+idempotency, bind log context, map errors, shape the platform response, log one summary line - and the
+same handler must deploy to both clouds. Each invocation runs its async handler on a fresh event loop
+(``asyncio.run``): FunctionGraph and SCF call ``handler`` synchronously, and a per-invocation loop cannot
+leak tasks or clients into the next (frozen/thawed) invocation.
+
+The summary line (``event="invocation"``) carries ``function``, ``request_id``, ``trigger``, ``event_id``,
+``outcome`` (ok/replayed/rejected/error/partial/failed), ``status``, ``duration_ms``, ``records_ok``,
+``records_failed`` and ``cold_start``; log-based metrics can count and time invocations from it alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from shared.errors import OpsfnError
+from shared.idempotency import DEFAULT_EXPIRES_AFTER, Idempotency, IdempotencyStore, open_store
+from shared.runtime_batch import BatchSpec, EventSpec, TimerSpec, run_batch, run_events, run_timer
+from shared.runtime_context import (
+    Invocation,
+    cloud_platform,
+    context_remaining_seconds,
+    context_request_id,
+    invocation_settings,
+)
+from shared.runtime_errors import HttpError, answer_for
+from shared.runtime_http import DEFAULT_MAX_BODY_BYTES, HttpSpec, Verification, run_http
+from shared.runtime_support import Services
+from shared.triggers import EventParseError, TriggerEvent, parse_event
+from shared.triggers.responses import BatchItemResult, HttpResponse, RecordOutcome, batch_response
+
+__all__ = [
+    "FunctionApp",
+    "HttpError",
+    "HttpResponse",
+    "Invocation",
+    "InvocationOutput",
+    "RecordOutcome",
+    "RedeliveryRequested",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class RedeliveryRequested(OpsfnError):
+    """Raised by a platform entry point after a batch in which some records failed retryably.
+
+    Neither FunctionGraph (Kafka, SMN) nor SCF (CKafka, CMQ) accepts a partial-batch answer; failing the
+    invocation is their only redelivery signal. Completed records are answered from the idempotency store
+    on redelivery, so only the failed ones run again. The message lists record ids only.
+    """
+
+    def __init__(self, failed_ids: tuple[str, ...]) -> None:
+        self.failed_ids = failed_ids
+        shown = ", ".join(failed_ids[:20]) + (" ..." if len(failed_ids) > 20 else "")
+        super().__init__(f"{len(failed_ids)} record(s) failed and should be redelivered: {shown}")
+
+
+@dataclass(frozen=True)
+class InvocationOutput:
+    """The platform response plus what the entry points and ``opsfn`` tooling need to know about it."""
+
+    response: dict[str, Any]
+    outcome: str
+    status: int | None = None
+    redeliver: bool = False
+    failed_ids: tuple[str, ...] = ()
+    records_ok: int = 0
+    records_failed: int = 0
+
+
+class FunctionApp:
+    """Handlers of one function, by trigger kind, plus the platform entry points.
+
+    ``store`` is an :class:`IdempotencyStore` or a store URL; ``None`` means ``OPSFN_IDEMPOTENCY_STORE``
+    (default: SQLite under ``$OPSFN_STATE_DIR`` or ``/tmp/opsfn``). ``idempotency_wait`` is how long a
+    duplicate waits for an in-progress original before answering 409 (0: answer at once).
+    ``timeout_margin`` is kept free before the platform deadline to release locks and answer cleanly.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        store: IdempotencyStore | str | None = None,
+        expires_after: float = DEFAULT_EXPIRES_AFTER,
+        idempotency_wait: float = 0.0,
+        timeout_margin: float = 0.5,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.name = name
+        self._store = store
+        self._expires_after = expires_after
+        self._wait = idempotency_wait
+        self._margin = timeout_margin
+        self._clock = clock
+        self._http: HttpSpec | None = None
+        self._batch: BatchSpec | None = None
+        self._timer: TimerSpec | None = None
+        self._event: EventSpec | None = None
+        self._cold = True
+
+    # ------------------------------------------------------------------------------- registration
+
+    def http(
+        self,
+        *,
+        model: type[BaseModel],
+        verify: Verification | None = None,
+        idempotency_key: Callable[[Any], Any] | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> Callable[[F], F]:
+        """Register the webhook/APIG handler ``(model, inv) -> result``; see :mod:`shared.runtime_http`."""
+
+        def register(fn: F) -> F:
+            self._http = HttpSpec(fn, model, verify, idempotency_key, max_body_bytes)
+            return fn
+
+        return register
+
+    def batch(
+        self, *, model: type[BaseModel], idempotency_key: Callable[[Any], Any] | None = None
+    ) -> Callable[[F], F]:
+        """Register the queue handler ``(items, inv) -> list[RecordOutcome]`` (Kafka, CKafka, CMQ, SMN)."""
+
+        def register(fn: F) -> F:
+            self._batch = BatchSpec(fn, model, idempotency_key)
+            return fn
+
+        return register
+
+    def timer(
+        self, *, model: type[BaseModel], idempotency_key: Callable[[Any], Any] | None = None
+    ) -> Callable[[F], F]:
+        """Register the timer handler ``(model, inv) -> result``; the user text fills the model."""
+
+        def register(fn: F) -> F:
+            self._timer = TimerSpec(fn, model, idempotency_key)
+            return fn
+
+        return register
+
+    def event(
+        self,
+        *,
+        model: type[BaseModel],
+        sources: tuple[str, ...] = ("cts", "eventgrid"),
+        idempotency_key: Callable[[Any], Any] | None = None,
+    ) -> Callable[[F], F]:
+        """Register the audit/cloud-event handler ``(model, inv) -> result``, called once per event.
+
+        ``sources`` picks the triggers (``cts``, ``eventgrid``, and ``smn`` to take SMN here instead of
+        in ``@app.batch``). The model is validated from the CTS trace, or from a CloudEvent's ``data``
+        (the whole envelope when the model subclasses :class:`~shared.triggers.CloudEvent`).
+        """
+
+        def register(fn: F) -> F:
+            self._event = EventSpec(fn, model, tuple(sources), idempotency_key)
+            return fn
+
+        return register
+
+    # ------------------------------------------------------------------------------- entry points
+
+    def functiongraph_handler(self, event: Any, context: Any = None) -> dict[str, Any]:
+        """FunctionGraph entry point: ``handler = app.functiongraph_handler``."""
+        return self._entry(event, context, "functiongraph")
+
+    def scf_handler(self, event: Any, context: Any = None) -> dict[str, Any]:
+        """SCF entry point: ``main_handler = app.scf_handler``."""
+        return self._entry(event, context, "scf")
+
+    def invoke_local(
+        self,
+        event: Any,
+        context: Any = None,
+        platform: str | None = "local",
+        *,
+        raise_redelivery: bool = False,
+    ) -> dict[str, Any]:
+        """Run one invocation in-process (tests, ``opsfn invoke``) and return the platform response.
+
+        ``platform="local"`` accepts every envelope; ``functiongraph``/``scf`` only that family. A batch
+        needing redelivery is reported in the response (``"redeliver": true``) unless
+        ``raise_redelivery``, which behaves like the platform entry points.
+        """
+        out = self._run_sync(event, context, platform)
+        if raise_redelivery and out.redeliver:
+            raise RedeliveryRequested(out.failed_ids)
+        return out.response
+
+    def _entry(self, event: Any, context: Any, platform: str) -> dict[str, Any]:
+        out = self._run_sync(event, context, platform)
+        if out.redeliver:
+            raise RedeliveryRequested(out.failed_ids)
+        return out.response
+
+    def _run_sync(self, event: Any, context: Any, platform: str | None) -> InvocationOutput:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.ainvoke(event, context, platform))
+        # Called from inside an event loop (an async server or test): run on a private loop in a thread.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, self.ainvoke(event, context, platform)).result()
+
+    # ------------------------------------------------------------------------------- dispatch
+
+    def _idempotency(self) -> Idempotency:
+        store = self._store if isinstance(self._store, IdempotencyStore) else open_store(self._store)
+        return Idempotency(
+            store,
+            namespace=self.name,
+            expires_after=self._expires_after,
+            wait_seconds=self._wait,
+            clock=self._clock,
+        )
+
+    def _uses_store(self) -> bool:
+        if self._batch is not None or self._event is not None:
+            return True
+        if self._http is not None and (self._http.verify or self._http.idempotency_key):
+            return True
+        return self._timer is not None and self._timer.idempotency_key is not None
+
+    def _cold_start_checks(self, log: Any) -> None:
+        import os
+
+        from shared.idempotency import is_shared_store_url
+
+        cloud = cloud_platform()
+        if not cloud or not self._uses_store():
+            return
+        if isinstance(self._store, IdempotencyStore):
+            shared, kind = self._store.shared, type(self._store).__name__
+        else:
+            url = (
+                self._store if isinstance(self._store, str) else os.environ.get("OPSFN_IDEMPOTENCY_STORE", "")
+            )
+            shared, kind = is_shared_store_url(url or ""), (url or "sqlite://").split(":", 1)[0]
+        if not shared:
+            log.warning(
+                "idempotency store is local to this function instance: duplicates delivered to other "
+                "instances will run again; set OPSFN_IDEMPOTENCY_STORE=redis://host:port/db",
+                platform=cloud,
+                store=kind,
+            )
+
+    async def ainvoke(
+        self, event: Any, context: Any = None, platform: str | None = "local"
+    ) -> InvocationOutput:
+        """Run one invocation on the current loop; never raises for bad input or handler failures."""
+        from shared.log import bind_context, clear_context, get_logger
+
+        started = time.perf_counter()
+        cold, self._cold = self._cold, False
+        remaining = context_remaining_seconds(context)
+        deadline = None if remaining is None else time.monotonic() + remaining
+        base_log = get_logger("opsfn.runtime").bind(function=self.name)
+        if cold:
+            self._cold_start_checks(base_log)
+        try:
+            trigger = parse_event(event, None if platform == "local" else platform)
+        except EventParseError as exc:
+            request_id = context_request_id(context)
+            out = _bad_event(event, str(exc), request_id)
+            self._summary(base_log.bind(request_id=request_id), out, started, cold)
+            return out
+        request_id = context_request_id(context, trigger.event_id)
+        fields = {"request_id": request_id, "trigger": trigger.source, "event_id": trigger.event_id}
+        log = base_log.bind(**fields)
+        bind_context(function=self.name, **fields)
+        try:
+            try:
+                settings = invocation_settings(platform or trigger.platform, context)
+            except Exception as exc:
+                out = self._failure(trigger, exc, log, request_id)
+            else:
+                inv = Invocation(
+                    function=self.name,
+                    platform=platform or trigger.platform,
+                    trigger=trigger,
+                    request_id=request_id,
+                    settings=settings,
+                    log=log,
+                    context=context,
+                    deadline=deadline,
+                )
+                try:
+                    out = await self._dispatch(inv)
+                except Exception as exc:  # defensive: pipelines answer their own failures
+                    out = self._failure(trigger, exc, log, request_id)
+            self._summary(log, out, started, cold)
+            return out
+        finally:
+            clear_context(["function", *fields])
+
+    async def _dispatch(self, inv: Invocation) -> InvocationOutput:
+        services = Services(idempotency=self._idempotency, timeout_margin=self._margin)
+        trigger = inv.trigger
+        if trigger.kind == "http":
+            if self._http is None:
+                return _http_out(
+                    HttpResponse(404, {"error": "not_found", "message": "no HTTP handler"}), "rejected"
+                )
+            result = await run_http(self._http, inv, services)
+            return _http_out(result.response, result.outcome)
+        if trigger.kind == "timer":
+            if self._timer is None:
+                return _no_handler(trigger)
+            response, outcome = await run_timer(self._timer, inv, services)
+            return InvocationOutput(response, outcome, status=int(response.get("status", 200)))
+        if self._event is not None and trigger.source in self._event.sources:
+            return _batch_out(await run_events(self._event, inv, services))
+        if trigger.kind in ("queue", "notification") and self._batch is not None:
+            return _batch_out(await run_batch(self._batch, inv, services))
+        return _no_handler(trigger)
+
+    def _failure(self, trigger: TriggerEvent, exc: Exception, log: Any, request_id: str) -> InvocationOutput:
+        answer = answer_for(exc)
+        if answer.log_traceback:
+            log.exception("invocation failed")
+        body = {**answer.body, "request_id": request_id}
+        if trigger.kind == "http":
+            return _http_out(HttpResponse(answer.status, body, answer.headers), "error")
+        return InvocationOutput({"ok": False, "status": answer.status, **body}, "error", status=answer.status)
+
+    @staticmethod
+    def _summary(log: Any, out: InvocationOutput, started: float, cold: bool) -> None:
+        log.info(
+            "invocation",
+            outcome=out.outcome,
+            status=out.status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            records_ok=out.records_ok,
+            records_failed=out.records_failed,
+            redeliver=out.redeliver,
+            cold_start=cold,
+        )
+
+
+def _http_out(response: HttpResponse, outcome: str) -> InvocationOutput:
+    return InvocationOutput(response.render(), outcome, status=response.status)
+
+
+def _batch_out(results: list[BatchItemResult]) -> InvocationOutput:
+    body = batch_response(results)
+    failed = tuple(r.id for r in results if not r.outcome.ok)
+    retry_ids = tuple(r.id for r in results if not r.outcome.ok and r.outcome.retryable)
+    if not failed:
+        outcome = "ok"
+    elif len(failed) == len(results):
+        outcome = "failed"
+    else:
+        outcome = "partial"
+    return InvocationOutput(
+        body,
+        outcome,
+        status=None,
+        redeliver=bool(body["redeliver"]),
+        failed_ids=retry_ids,
+        records_ok=int(body["records_ok"]),
+        records_failed=int(body["records_failed"]),
+    )
+
+
+def _no_handler(trigger: TriggerEvent) -> InvocationOutput:
+    message = f"this function has no handler for {trigger.source} ({trigger.kind}) events"
+    return InvocationOutput(
+        {"ok": False, "status": 400, "error": "no_handler", "message": message}, "rejected", 400
+    )
+
+
+def _bad_event(event: Any, reason: str, request_id: str) -> InvocationOutput:
+    """A malformed/unknown envelope: 400 as an HTTP response when it looks like HTTP, else a result."""
+    body = {"error": "bad_event", "message": reason, "request_id": request_id}
+    looks_http = isinstance(event, dict) and ("httpMethod" in event or event.get("opsfn") == "webhook")
+    if looks_http:
+        return _http_out(HttpResponse(400, body, {"X-Request-Id": request_id}), "rejected")
+    return InvocationOutput({"ok": False, "status": 400, **body}, "rejected", status=400)

@@ -1,0 +1,140 @@
+"""What a handler gets besides its input: :class:`Invocation`, and how it is built from a platform context.
+
+Credentials come from the platform first, because that is where the *temporary*, least-privilege keys
+are: FunctionGraph hands the agency's keys through ``context.getSecurityAccessKey/SecretKey/Token`` (and
+``getProjectID``), SCF through ``TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN``. Long-lived keys from
+the ordinary environment variables are the fallback (local runs, functions without an agency).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from shared.config import Settings
+from shared.triggers.models import Record, TriggerEvent
+
+if TYPE_CHECKING:
+    from shared.clients.base import ServiceClient
+
+    C = TypeVar("C", bound=ServiceClient)
+
+__all__ = [
+    "Invocation",
+    "cloud_platform",
+    "context_remaining_seconds",
+    "context_request_id",
+    "invocation_settings",
+]
+
+
+def _ctx_get(context: Any, method: str, key: str) -> Any:
+    """Read a context value from a FunctionGraph-style method or an SCF-style dict/attribute."""
+    if context is None:
+        return None
+    getter = getattr(context, method, None)
+    if callable(getter):
+        try:
+            return getter()
+        except Exception:  # a broken context must not fail the invocation
+            return None
+    if isinstance(context, Mapping):
+        return context.get(key)
+    return getattr(context, key, None)
+
+
+def context_request_id(context: Any, fallback: str = "") -> str:
+    value = _ctx_get(context, "getRequestID", "request_id")
+    return str(value) if value else (fallback or uuid.uuid4().hex)
+
+
+def context_remaining_seconds(context: Any) -> float | None:
+    """Remaining run time: FunctionGraph reports it; SCF gives the limit (``time_limit_in_ms``)."""
+    value = _ctx_get(context, "getRemainingTimeInMilliSeconds", "time_limit_in_ms")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return max(0.0, float(value) / 1000.0)
+
+
+def cloud_platform(env: Mapping[str, str] | None = None) -> str | None:
+    """``functiongraph``/``scf`` when running inside that platform (by its preset variables), else None."""
+    source = os.environ if env is None else env
+    if source.get("RUNTIME_FUNC_NAME") or source.get("RUNTIME_PROJECT_ID") or source.get("RUNTIME_CODE_ROOT"):
+        return "functiongraph"
+    if source.get("TENCENTCLOUD_RUNENV", "").upper() == "SCF":
+        return "scf"
+    return None
+
+
+def invocation_settings(platform: str, context: Any, env: Mapping[str, str] | None = None) -> Settings:
+    """Settings for one invocation: platform credentials first, then the environment."""
+    source = os.environ if env is None else env
+    settings = Settings.from_env(source)
+    if context is not None and callable(getattr(context, "getSecurityAccessKey", None)):
+        settings = settings.with_function_context(context)
+    if platform == "scf" or source.get("TENCENTCLOUD_RUNENV", "").upper() == "SCF":
+        sid = source.get("TENCENTCLOUD_SECRETID", "").strip()
+        skey = source.get("TENCENTCLOUD_SECRETKEY", "").strip()
+        if sid and skey:
+            settings = settings.with_credentials(
+                tencent_secret_id=sid,
+                tencent_secret_key=skey,
+                tencent_token=source.get("TENCENTCLOUD_SESSIONTOKEN", "").strip(),
+            )
+    from shared.log import register_secret
+
+    for value in (
+        settings.huawei_sk,
+        settings.huawei_security_token,
+        settings.tencent_secret_key,
+        settings.tencent_token,
+        *settings.webhook_secrets,
+    ):
+        register_secret(value)
+    return settings
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Everything about the current invocation a handler may need.
+
+    ``log`` is a structlog logger already bound to function, request id, trigger and event id.
+    ``record`` is the record being handled by an ``@app.event`` handler (``None`` elsewhere).
+    """
+
+    function: str
+    platform: str
+    trigger: TriggerEvent
+    request_id: str
+    settings: Settings
+    log: Any
+    context: Any = field(default=None, repr=False)
+    deadline: float | None = None
+    """``time.monotonic()`` value when the platform will stop the function (``None``: unknown)."""
+    record: Record | None = None
+
+    @property
+    def event_id(self) -> str:
+        return self.record.id if self.record is not None else self.trigger.event_id
+
+    def remaining_seconds(self) -> float | None:
+        """Seconds left before the platform stops the function, or ``None`` when unknown (local)."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
+
+    def client(self, cls: type[C]) -> C:
+        """A service client built from this invocation's settings; ``async with`` it to close it.
+
+        The transport is the process-wide one (:func:`shared.http.use_transport`), so tests and
+        ``opsfn invoke`` route it to the emulator without the handler knowing.
+        """
+        return cls.from_settings(self.settings)
+
+    def for_record(self, record: Record) -> Invocation:
+        """A copy scoped to one record (its id bound into the logger)."""
+        return replace(self, record=record, log=self.log.bind(record_id=record.id))
