@@ -97,7 +97,7 @@ def test_registry_skips_only_modules_that_do_not_exist(monkeypatch: pytest.Monke
     def failing_import(name: str) -> types.ModuleType:
         raise ImportError(f"cannot import name 'x' from {name}")
 
-    monkeypatch.setattr(registry.importlib, "import_module", failing_import)
+    monkeypatch.setattr("devkit.emulator.registry.importlib.import_module", failing_import)
     monkeypatch.setattr(registry, "SERVICE_MODULES", ("smn",))
     with pytest.raises(ImportError):
         registry.build_emulator()

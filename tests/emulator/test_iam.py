@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -95,12 +96,13 @@ async def test_unknown_project_name_is_404(iam: IamClient) -> None:
 
 
 def test_malformed_token_request_is_400(emulator: Emulator) -> None:
+    bodies: list[dict[str, Any]] = [
+        {},
+        {"auth": {"identity": {"methods": []}}},
+        {"auth": {"identity": {"methods": ["totp"]}}},
+    ]
     with httpx.Client(transport=emulator.transport()) as client:
-        for body in (
-            {},
-            {"auth": {"identity": {"methods": []}}},
-            {"auth": {"identity": {"methods": ["totp"]}}},
-        ):
+        for body in bodies:
             response = client.post("https://iam.example.com/v3/auth/tokens", json=body)
             assert response.status_code == 400
             assert response.json()["error"]["title"] == "Bad Request"

@@ -27,7 +27,9 @@ def _topics(project_id: str) -> str:
     return f"{BASE}/v2/{project_id}/notifications/topics"
 
 
-def _get(emulator: Emulator, url: str, auth: httpx.Auth | None = None, **headers: str) -> httpx.Response:
+def _get(
+    emulator: Emulator, url: str, auth: httpx.Auth | None = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
     with httpx.Client(transport=emulator.transport(), auth=auth) as client:
         return client.get(url, headers=headers)
 
@@ -82,7 +84,7 @@ def test_missing_credentials_is_401(emulator: Emulator, project_id: str) -> None
 
 
 def test_malformed_authorization_is_401(emulator: Emulator, project_id: str) -> None:
-    response = _get(emulator, _topics(project_id), Authorization="SDK-HMAC-SHA256 garbage")
+    response = _get(emulator, _topics(project_id), headers={"Authorization": "SDK-HMAC-SHA256 garbage"})
     assert _error(response)[:2] == (401, "APIGW.0301")
 
 
@@ -156,32 +158,32 @@ def _token(emulator: Emulator, project_id: str | None) -> str:
 
 def test_iam_token_is_accepted_for_its_project(emulator: Emulator, project_id: str) -> None:
     token = _token(emulator, project_id)
-    assert _get(emulator, _topics(project_id), **{"X-Auth-Token": token}).status_code == 200
+    assert _get(emulator, _topics(project_id), headers={"X-Auth-Token": token}).status_code == 200
 
 
 def test_iam_token_for_another_project_is_forbidden(emulator: Emulator, project_id: str) -> None:
     token = _token(emulator, project_id)
-    response = _get(emulator, _topics("0" * 32), **{"X-Auth-Token": token})
+    response = _get(emulator, _topics("0" * 32), headers={"X-Auth-Token": token})
     assert _error(response)[:2] == (403, "APIGW.0302")
 
 
 def test_domain_scoped_token_on_a_project_api_is_401_apig_1003(emulator: Emulator, project_id: str) -> None:
     token = _token(emulator, None)
-    response = _get(emulator, _topics(project_id), **{"X-Auth-Token": token})
+    response = _get(emulator, _topics(project_id), headers={"X-Auth-Token": token})
     assert _error(response)[:2] == (401, "APIG.1003")
 
 
 def test_unknown_and_expired_tokens_are_rejected(
     emulator: Emulator, project_id: str, clock: FrozenClock
 ) -> None:
-    assert _error(_get(emulator, _topics(project_id), **{"X-Auth-Token": "MIIbogus"})) == (
+    assert _error(_get(emulator, _topics(project_id), headers={"X-Auth-Token": "MIIbogus"})) == (
         401,
         "APIGW.0301",
         "Incorrect IAM authentication information: decrypt token fail",
     )
     token = _token(emulator, project_id)
     clock.now += timedelta(hours=24, seconds=1)
-    status, code, msg = _error(_get(emulator, _topics(project_id), **{"X-Auth-Token": token}))
+    status, code, msg = _error(_get(emulator, _topics(project_id), headers={"X-Auth-Token": token}))
     assert (status, code) == (401, "APIGW.0301") and "token expires" in msg
 
 
