@@ -9,14 +9,13 @@ time, and refresh it transparently once when the service answers 401 (a token re
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Generator
 from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 
@@ -86,6 +85,9 @@ __all__ = [
     "tencent_v1_string_to_sign",
     "utc_now",
 ]
+
+if TYPE_CHECKING:  # asyncio costs ~15 ms of cold start; only the async flow needs it, imported there
+    import asyncio
 
 Transport = httpx.BaseTransport | httpx.AsyncBaseTransport
 _REFRESH_MARGIN = timedelta(minutes=5)
@@ -192,6 +194,8 @@ class _CachedTokenAuth(httpx.Auth):
     # -- async -------------------------------------------------------------------------------------------
 
     def _async_lock(self) -> asyncio.Lock:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         with self._guard:
             lock = self._async_locks.get(loop)
