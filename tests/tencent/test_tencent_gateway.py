@@ -20,7 +20,7 @@ BASE = "http://emulator.local"
 
 
 async def _published(client: TencentApigwClient, *, auth_type: str = "SECRET") -> tuple[str, str, str]:
-    """A released service with one mock API and a key bound through a usage plan: (service, key id, secret)."""
+    """A released service, one mock API, a key bound through a usage plan: (service, key id, secret)."""
     service = await client.create_service("shop")
     await client.create_api(service.service_id, mock_api("/hello", auth_type=auth_type, body='{"hi":1}'))
     await client.release_service(service.service_id, "release", "r1")
