@@ -17,6 +17,8 @@ from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkcsms.v1 import (
     BatchCreateOrDeleteTagsRequest,
     BatchCreateOrDeleteTagsRequestBody,
+    CreateSecretEventRequest,
+    CreateSecretEventRequestBody,
     CreateSecretRequest,
     CreateSecretRequestBody,
     CreateSecretTagRequest,
@@ -24,25 +26,32 @@ from huaweicloudsdkcsms.v1 import (
     CreateSecretVersionRequest,
     CreateSecretVersionRequestBody,
     CsmsClient,
+    DeleteSecretEventRequest,
     DeleteSecretForScheduleRequest,
     DeleteSecretForScheduleRequestBody,
     DeleteSecretRequest,
     DeleteSecretStageRequest,
     DeleteSecretTagRequest,
+    ListNotificationRecordsRequest,
     ListProjectSecretsTagsRequest,
     ListResourceInstancesRequest,
     ListResourceInstancesRequestBody,
+    ListSecretEventsRequest,
     ListSecretsRequest,
     ListSecretTagsRequest,
     ListSecretVersionsRequest,
+    Notification,
     RestoreSecretRequest,
     RotateSecretRequest,
+    ShowSecretEventRequest,
     ShowSecretRequest,
     ShowSecretStageRequest,
     ShowSecretVersionRequest,
     Tag,
     TagItem,
     TagMatches,
+    UpdateSecretEventRequest,
+    UpdateSecretEventRequestBody,
     UpdateSecretRequest,
     UpdateSecretRequestBody,
     UpdateSecretStageRequest,
@@ -51,6 +60,7 @@ from huaweicloudsdkcsms.v1 import (
     UpdateVersionRequestBody,
 )
 
+from devkit.emulator.core import Emulator
 from devkit.emulator.credentials import DEMO_HUAWEI_AK, DEMO_HUAWEI_SK
 
 pytestmark = pytest.mark.sdk
@@ -213,3 +223,34 @@ def test_a_wrong_secret_key_is_refused_with_401(sdk: Any, emulator_server: str) 
         assert err.value.status_code == 401
         assert "not-the-demo-secret-key" not in str(err.value)
     assert sdk.list_secrets(ListSecretsRequest()).secrets == []
+
+
+def test_events_and_notification_records(sdk: Any, emulator: Emulator) -> None:
+    topic, _ = emulator.service("smn").backend(PROJECT).create_topic("sdk-events")
+    target = Notification(target_type="SMN", target_id=topic.topic_urn, target_name="sdk-events")
+    body = CreateSecretEventRequestBody(
+        name="sdk-watch", event_types=["SECRET_VERSION_CREATED"], state="ENABLED", notification=target
+    )
+    event = sdk.create_secret_event(CreateSecretEventRequest(body=body)).event
+    assert event.name == "sdk-watch" and event.notification.target_id == topic.topic_urn and event.event_id
+    shown = sdk.show_secret_event(ShowSecretEventRequest(event_name="sdk-watch")).event
+    assert shown.event_types == ["SECRET_VERSION_CREATED"] and shown.state == "ENABLED"
+    change = UpdateSecretEventRequestBody(event_types=["SECRET_VERSION_CREATED", "SECRET_ROTATED"])
+    sdk.update_secret_event(UpdateSecretEventRequest(event_name="sdk-watch", body=change))
+    listed = sdk.list_secret_events(ListSecretEventsRequest(limit="10"))
+    assert [(e.name, e.event_types) for e in listed.events] == [
+        ("sdk-watch", ["SECRET_VERSION_CREATED", "SECRET_ROTATED"])
+    ]
+    secret = CreateSecretRequestBody(name="watched", secret_string="v", event_subscriptions=["sdk-watch"])
+    sdk.create_secret(CreateSecretRequest(body=secret))
+    version = CreateSecretVersionRequestBody(secret_string="w")
+    sdk.create_secret_version(CreateSecretVersionRequest(secret_name="watched", body=version))
+    records = sdk.list_notification_records(ListNotificationRecordsRequest()).records
+    assert [(r.event_name, r.trigger_event_type, r.secret_name, r.notification_status) for r in records] == [
+        ("sdk-watch", "SECRET_VERSION_CREATED", "watched", "SUCCESS")
+    ]
+    assert sdk.list_secrets(ListSecretsRequest(event_name="sdk-watch")).secrets[0].name == "watched"
+    sdk.delete_secret_event(DeleteSecretEventRequest(event_name="sdk-watch"))
+    with pytest.raises(ClientRequestException) as err:
+        sdk.show_secret_event(ShowSecretEventRequest(event_name="sdk-watch"))
+    assert err.value.error_code == "CSMS.0005"

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from devkit.emulator.core import Emulator
 from devkit.emulator.services.csms_state import CsmsBackend
 from shared.clients.csms import CsmsClient
 from shared.errors import BadRequestError, CloudError
@@ -208,3 +209,16 @@ def test_client_refuses_ambiguous_values() -> None:
     with pytest.raises(ValueError):
         _value_fields("a", b"b")
     assert _value_fields(None, b"hi")["secret_binary"] == base64.b64encode(b"hi").decode()
+
+
+async def test_snapshot_and_restore_round_trip_the_state(csms: CsmsClient, emulator: Emulator) -> None:
+    """``Emulator.snapshot`` deep-copies backends; the CSMS backend's lock must not stop that."""
+    secret = await csms.create_secret("kept", secret_string="v")
+    await csms.create_secret_tag(secret.id, "env", "prod")
+    saved = emulator.snapshot()
+    await csms.create_secret("later", secret_string="v")
+    await csms.delete_secret_tag(secret.id, "env")
+    emulator.restore(saved)
+    assert [s.name async for s in csms.iter_secrets()] == ["kept"]
+    assert await csms.count_resource_instances(tags={"env": ["prod"]}) == 1
+    await csms.create_secret("after-restore", secret_string="v")

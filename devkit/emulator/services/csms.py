@@ -200,10 +200,8 @@ def _version_stages(body: dict[str, Any]) -> list[str]:
     return [rules.check_stage(s) for s in stages]
 
 
-def _expire_time(body: dict[str, Any], required: bool) -> int | None:
+def _expire_time(body: dict[str, Any]) -> int | None:
     value = rules.opt_int(body, "expire_time")
-    if value is None and required:
-        rules.invalid("expire_time is required")
     if value is not None and value < 0:
         rules.invalid("expire_time must be a timestamp in seconds")
     return value
@@ -214,7 +212,7 @@ def create_version(call: Call, backend: CsmsBackend) -> httpx.Response:
     secret = backend.usable(call.path_params["secret_name"])
     body = _body(call)
     text, binary = rules.secret_value(body)
-    version = backend.add_version(secret, text, binary, _version_stages(body), _expire_time(body, False))
+    version = backend.add_version(secret, text, binary, _version_stages(body), _expire_time(body))
     backend.notify(secret, "SECRET_VERSION_CREATED", version_id=version.id)
     return _ok({"version_metadata": secret.version_view(version)})
 
@@ -245,8 +243,9 @@ def show_version(call: Call, backend: CsmsBackend) -> httpx.Response:
 def update_version(call: Call, backend: CsmsBackend) -> httpx.Response:
     secret = backend.usable(call.path_params["secret_name"])
     version = backend.find_version(secret, call.path_params["version_id"])
-    expire_time = _expire_time(_body(call), True)
-    assert expire_time is not None
+    expire_time = _expire_time(_body(call))
+    if expire_time is None:
+        rules.invalid("expire_time is required")
     backend.set_expiry(secret, version, expire_time)
     return _ok({"version_metadata": secret.version_view(version)})
 

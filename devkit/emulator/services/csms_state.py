@@ -458,6 +458,7 @@ class CsmsBackend:
         self.event_names.add(event.name)
 
     def remove_event(self, name: str) -> None:
+        """Secrets still subscribed keep the name; they simply stop notifying (see :meth:`notify`)."""
         self.get_event(name)
         del self.events[name]
         self.event_names.remove(name)
