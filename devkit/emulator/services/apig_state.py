@@ -259,6 +259,9 @@ class ApigBackend:
     project_id: str
     instances: dict[str, Instance] = field(default_factory=dict)
     http_backend: HttpBackend = echo_backend
+    # The next ``throttle_next`` instance-scoped calls answer as the real gateway does when it sheds load:
+    # HTTP 500 with ``APIG.9008`` (there is no 429 in APIG's management API).
+    throttle_next: int = 0
 
     def __post_init__(self) -> None:
         if not self.instances:
@@ -270,6 +273,9 @@ class ApigBackend:
         return inst
 
     def instance(self, call: Call) -> Instance:
+        if self.throttle_next > 0:
+            self.throttle_next -= 1
+            raise huawei_error(500, "APIG.9008", "Too many requests. Try again later.")
         instance_id = call.path_params.get("instance_id", "")
         inst = self.instances.get(instance_id)
         if inst is None:
