@@ -105,7 +105,10 @@ def _verify_aksk(creds: EmulatorCredentials, request: httpx.Request, authorizati
             "Incorrect app authentication information: signature expired, "
             f"signature time:{sdk_date},server time:{now.strftime('%Y%m%dT%H%M%SZ')}",
         )
-    expected = huawei_signature_for_request(request, key.secret, parsed.signed_headers)
+    try:
+        expected = huawei_signature_for_request(request, key.secret, parsed.signed_headers)
+    except ValueError:
+        raise _iam_denied("verify aksk signature fail") from None
     if not hmac.compare_digest(expected, parsed.signature):
         raise _iam_denied("verify aksk signature fail")
     if key.temporary:
@@ -236,7 +239,10 @@ def _verify_tc3(creds: EmulatorCredentials, request: httpx.Request, authorizatio
         raise tencent_error(
             "AuthFailure.InvalidAuthorization", "SignedHeaders must include content-type and host."
         )
-    expected = tc3_signature_for_request(request, secret_key, parsed.service, parsed.signed_headers, ts)
+    try:
+        expected = tc3_signature_for_request(request, secret_key, parsed.service, parsed.signed_headers, ts)
+    except ValueError:
+        raise tencent_error("AuthFailure.SignatureFailure", _SIGNATURE_FAILURE) from None
     if not hmac.compare_digest(expected, parsed.signature):
         raise tencent_error("AuthFailure.SignatureFailure", _SIGNATURE_FAILURE)
     return parsed.secret_id

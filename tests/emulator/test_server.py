@@ -165,3 +165,57 @@ def test_emulator_startup_line_names_the_url_and_the_access_key(monkeypatch: pyt
     assert served == [("127.0.0.1", 8611)]
     assert "http://127.0.0.1:8611" in result.output and DEMO_HUAWEI_AK in result.output
     assert DEMO_HUAWEI_SK not in result.output
+
+
+@pytest.fixture
+def tencent_echo() -> Emulator:
+    """A Tencent-authenticated service that echoes the isolation key verification resolved."""
+    from devkit.emulator.core import Call, Service, json_response
+    from devkit.emulator.setup import configure
+    from devkit.emulator.verification import tencent_isolation_key
+
+    emulator = Emulator()
+    configure(emulator)
+    service: Service[None] = Service("echo", lambda key: None, auth="tencent", key_fn=tencent_isolation_key)
+
+    def echo(call: Call, backend: None) -> httpx.Response:
+        return json_response(200, {"Response": {"Key": call.key, "RequestId": "r"}})
+
+    service.route("POST", "/", "Echo")(echo)
+    service.route("GET", "/", "Echo")(echo)
+    emulator.add(service)
+    return emulator
+
+
+@pytest.mark.sdk
+@pytest.mark.parametrize(
+    ("method", "sign_method"),
+    [("POST", "TC3-HMAC-SHA256"), ("GET", "TC3-HMAC-SHA256"), ("POST", "HmacSHA256"), ("GET", "HmacSHA1")],
+)
+def test_tencentcloud_sdk_signatures_are_accepted(
+    tencent_echo: Emulator, method: str, sign_method: str
+) -> None:
+    from tencentcloud.common.common_client import CommonClient
+    from tencentcloud.common.credential import Credential
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+
+    from devkit.emulator.credentials import (
+        DEMO_TENCENT_ACCOUNT,
+        DEMO_TENCENT_SECRET_ID,
+        DEMO_TENCENT_SECRET_KEY,
+    )
+
+    with running_server(tencent_echo) as base_url:
+        http = HttpProfile(endpoint=base_url.split("://")[1], protocol="http", reqMethod=method)
+        profile = ClientProfile(httpProfile=http, signMethod=sign_method)
+
+        def client(secret_key: str) -> CommonClient:
+            cred = Credential(DEMO_TENCENT_SECRET_ID, secret_key)
+            return CommonClient("apigateway", "2018-08-08", cred, "ap-shanghai", profile=profile)
+
+        answer = client(DEMO_TENCENT_SECRET_KEY).call_json("DescribeServicesStatus", {"Limit": 10})
+        assert answer["Response"]["Key"] == f"{DEMO_TENCENT_ACCOUNT}/ap-shanghai"
+        # CommonClient hands back the raw answer; Tencent reports the failure inside HTTP 200.
+        rejected = client("wrong-key").call_json("DescribeServicesStatus", {"Limit": 10})
+        assert rejected["Response"]["Error"]["Code"] == "AuthFailure.SignatureFailure"

@@ -134,6 +134,10 @@ class SmnBackend:
             self.topics[name] = topic
             return topic, True
 
+    def topics_newest_first(self) -> list[Topic]:
+        with self._lock:
+            return sorted(self.topics.values(), key=lambda t: t.created_at, reverse=True)
+
     def topic_by_urn(self, urn: str) -> Topic | None:
         with self._lock:
             return next((t for t in self.topics.values() if t.topic_urn == urn), None)
@@ -275,8 +279,7 @@ def make_service(emulator: Emulator) -> SmnService:
         offset = _int_param(call, "offset", 0, 0, 2**31)
         limit = _int_param(call, "limit", 100, 1, 100)
         query = call.query
-        with backend._lock:
-            topics = sorted(backend.topics.values(), key=lambda t: t.created_at, reverse=True)
+        topics = backend.topics_newest_first()
         if query.get("name"):
             topics = [t for t in topics if t.name == query["name"]]
         if query.get("fuzzy_name"):
