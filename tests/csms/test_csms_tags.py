@@ -75,13 +75,17 @@ async def test_longest_allowed_key_and_value_in_any_script(csms: CsmsClient) -> 
 
 
 async def test_at_most_20_tags_per_secret(csms: CsmsClient) -> None:
+    """20 tags per secret (seed 001, SDK TagItem). The error table has no tag-quota row: CSMS.0002 is used,
+    not confirmed."""
     secret = await csms.create_secret("t20", secret_string="v")
     await csms.batch_create_or_delete_tags(secret.id, "create", {f"k{i}": "v" for i in range(20)})
     await csms.create_secret_tag(secret.id, "k0", "overwrite is fine")
-    with pytest.raises(BadRequestError):
+    with pytest.raises(BadRequestError) as single:
         await csms.create_secret_tag(secret.id, "k20", "v")
-    with pytest.raises(BadRequestError):
+    assert single.value.error_code == "CSMS.0002"
+    with pytest.raises(BadRequestError) as batch:
         await csms.batch_create_or_delete_tags(secret.id, "create", {"k1": "x", "k21": "v"})
+    assert batch.value.error_code == "CSMS.0002"
     tags = {t.key: t.value for t in (await csms.list_secret_tags(secret.id)).tags}
     assert len(tags) == 20 and tags["k1"] == "v"  # the refused batch changed nothing
 

@@ -170,6 +170,8 @@ async def test_rotate_creates_a_generated_current_version(csms: CsmsClient, back
 
 
 async def test_rotate_refuses_database_secrets_and_pending_ones(csms: CsmsClient) -> None:
+    """Pending deletion is the documented CSMS.0103. The emulator cannot rotate RDS-FG/GaussDB-FG secrets (no
+    database); the error table has no row for that, so it answers CSMS.0002 - a code not confirmed for it."""
     config = '{"InstanceId":"i-1","SecretSubType":"SingleUser"}'
     await csms.create_secret("rds", secret_string="{}", secret_type="RDS-FG", rotation_config=config)
     with pytest.raises(BadRequestError) as err:
