@@ -289,8 +289,9 @@ class Emulator:
         svc, route, params = found
         try:
             if self.faults is not None:
-                operation = request.headers.get("x-tc-action") or route.operation
-                injected = self.faults.apply(request, svc.name, operation, tencent=svc.auth == "tencent")
+                tencent = svc.auth == "tencent"
+                operation = _tencent_action(request) if tencent else ""
+                injected = self.faults.apply(request, svc.name, operation or route.operation, tencent=tencent)
                 if injected is not None:
                     return injected
             verifier = self.verifiers.get(svc.auth)
@@ -310,3 +311,10 @@ class Emulator:
             return route.handler(call, svc.backend(call.key))
         except ApiError as exc:
             return exc.response
+
+
+def _tencent_action(request: httpx.Request) -> str:
+    """Tencent routes every action through ``/``; faults select by ``X-TC-Action`` or the v1 ``Action``."""
+    from devkit.emulator.verification import tencent_v1_params
+
+    return request.headers.get("x-tc-action") or tencent_v1_params(request).get("Action", "")

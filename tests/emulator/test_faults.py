@@ -99,6 +99,9 @@ def test_tencent_services_get_tencent_shaped_faults() -> None:
     assert response.status_code == 200
     assert response.json()["Response"]["Error"]["Code"] == "RequestLimitExceeded"
     assert injector.counts == {("tc", "DescribeApi", "throttle"): 1}
+    v1 = httpx.Request("POST", "https://x/", data={"Action": "ReleaseService", "Version": "2018-08-08"})
+    assert emulator.handle(v1).json()["Response"]["Error"]["Code"] == "RequestLimitExceeded"
+    assert injector.counts[("tc", "ReleaseService", "throttle")] == 1
 
 
 def test_latency_sleeps_then_answers() -> None:
