@@ -315,3 +315,39 @@ async def test_notification_failure_does_not_lose_the_outcomes(
     assert outcome.status is PurchaseStatus.FAILED and outcome.error_code == "IDE.00900007"
     [outcome] = await purchase([request(1)], ide, None, None)
     assert outcome.status is PurchaseStatus.FAILED
+
+
+async def test_200_requests_under_20_percent_faults_end_with_200_seats_and_no_extra_orders(
+    settings: Settings, backend: IdeBackend, emulator: Emulator
+) -> None:
+    """Faults on every IDE operation (5xx, 429, timeouts); each failure is retryable, reruns complete it."""
+    from shared.http import RetryPolicy, make_client
+
+    async def no_sleep(_: float) -> None:
+        """Back-off must not slow the test down."""
+
+    set_quota(emulator, 1000)
+    assert emulator.faults is not None
+    emulator.faults.reseed(20)
+    for kind in ("error", "throttle", "timeout"):
+        emulator.faults.add("ide", "*", kind=kind, rate=0.07)
+    http = make_client(
+        settings.endpoint("ide"),
+        settings.huawei_auth(),
+        service="ide",
+        retry=RetryPolicy(sleep=no_sleep),
+        transport=emulator.transport(),
+    )
+    pending = [request(n) for n in range(200)]
+    async with IdeClient(http, project_id=PROJECT) as ide:
+        for _ in range(10):
+            outcomes = await purchase(pending, ide, None, None)
+            failed = [o for o in outcomes if not o.ok]
+            assert all(o.retryable for o in failed), [o.reason for o in failed if not o.retryable][:3]
+            pending = [r for r, o in zip(pending, outcomes, strict=True) if not o.ok]
+            if not pending:
+                break
+    assert pending == [] and emulator.faults.total() > 0
+    seats = bound(backend)
+    assert len(seats) == 200 and set(seats.values()) == {(f"user{n:04d}", machine(n)) for n in range(200)}
+    assert sum(len(order.license_ids) for order in backend.orders.values()) == 200
