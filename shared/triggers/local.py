@@ -71,8 +71,9 @@ def is_local(event: dict[str, Any]) -> bool:
 
 def _queue_record(index: int, topic: str, message: Any) -> Record:
     if isinstance(message, str):
+        # Content-hash ids like FunctionGraph Kafka (see there); repeats get "#n" in parse_local.
         body = message.encode("utf-8", "surrogatepass")
-        return Record(id=f"{topic}:{index}:{short_hash(body)}", body=body, attributes={"topic": topic})
+        return Record(id=f"{topic}:{short_hash(body)}", body=body, attributes={"topic": topic})
     if isinstance(message, dict) and "body" in message:
         raw = message["body"]
         body = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else json_bytes(raw)
@@ -107,11 +108,18 @@ def parse_local(event: dict[str, Any]) -> TriggerEvent:
     if kind == "queue":
         topic = opt_str(event.get("topic"), "topic", "local") or "local"
         messages = as_list(event.get("messages"), "messages")
+        records: list[Record] = []
+        seen: dict[str, int] = {}
+        for index, message in enumerate(messages):
+            record = _queue_record(index, topic, message)
+            count = seen.get(record.id, 0)
+            seen[record.id] = count + 1
+            records.append(record if count == 0 else record.model_copy(update={"id": f"{record.id}#{count}"}))
         return TriggerEvent(
             kind="queue",
             platform=_PLATFORM,
             source="local_queue",
-            records=[_queue_record(i, topic, m) for i, m in enumerate(messages)],
+            records=records,
             raw=as_dict(event, "event"),
         )
     raise EventParseError(f"{MARKER} must be 'webhook' or 'queue'")
