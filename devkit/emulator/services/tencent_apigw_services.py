@@ -537,7 +537,6 @@ def create_api(ctx: ActionContext) -> dict[str, Any]:
             "Method": api.method,
             "CreateTime": iso(api.created),
             "CreatedTime": iso(api.created),
-            "ApiName": api.name,
         }
     }
 

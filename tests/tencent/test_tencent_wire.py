@@ -1,0 +1,114 @@
+"""Wire-level behaviour of the faked cloud API: v3 and v1 requests, common errors, the answer's shape."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from tc_helpers import ENDPOINT, REGION, raw_client
+
+from devkit.emulator.core import Emulator
+from devkit.emulator.credentials import DEMO_TENCENT_SECRET_ID, DEMO_TENCENT_SECRET_KEY
+from shared.auth import TencentV1Auth
+
+
+async def _v3(
+    emulator: Emulator,
+    action: str,
+    body: Any = None,
+    *,
+    version: str = "2018-08-08",
+    region: str | None = REGION,
+    method: str = "POST",
+    secret_key: str = DEMO_TENCENT_SECRET_KEY,
+) -> httpx.Response:
+    headers = {"X-TC-Action": action, "X-TC-Version": version, "Content-Type": "application/json"}
+    content = body if isinstance(body, bytes) else json.dumps(body or {}).encode()
+    async with raw_client(emulator, region=region, secret_key=secret_key) as http:
+        return await http.request(method, "/", headers=headers, content=content)
+
+
+def _error(response: httpx.Response) -> str:
+    assert response.status_code == 200  # Tencent answers every error with HTTP 200
+    payload = response.json()["Response"]
+    assert payload["RequestId"]
+    return str(payload["Error"]["Code"])
+
+
+async def test_success_and_error_answers_have_tencent_shape(tc_emulator: Emulator) -> None:
+    ok = await _v3(tc_emulator, "CreateService", {"ServiceName": "demo", "Protocol": "http"})
+    assert ok.status_code == 200 and ok.headers["content-type"] == "application/json"
+    response = ok.json()["Response"]
+    assert response["ServiceId"].startswith("service-") and "Result" not in response  # fields sit in Response
+    assert response["RequestId"] == ok.headers["x-tc-requestid"]
+
+    bad = await _v3(tc_emulator, "CreateService", {"Protocol": "http"})
+    assert bad.headers["content-type"] == "application/json"
+    error = bad.json()["Response"]["Error"]
+    assert error == {
+        "Code": "MissingParameter",
+        "Message": "The request is missing a required parameter `ServiceName`.",
+    }
+
+
+async def test_common_errors(tc_emulator: Emulator) -> None:
+    assert _error(await _v3(tc_emulator, "DescribeNothing")) == "InvalidAction"
+    assert _error(await _v3(tc_emulator, "DescribeServicesStatus", version="2017-03-12")) == "NoSuchVersion"
+    assert _error(await _v3(tc_emulator, "DescribeServicesStatus", region=None)) == "MissingParameter"
+    assert _error(await _v3(tc_emulator, "DescribeServicesStatus", method="PUT")) == "UnsupportedProtocol"
+    assert (
+        _error(await _v3(tc_emulator, "DescribeServicesStatus", b"{not json"))
+        == "InvalidParameter.FormatError"
+    )
+    assert _error(await _v3(tc_emulator, "DescribeServicesStatus", {"Limit": "many"})) == (
+        "InvalidParameter.FormatError"
+    )
+    unsupported = {"Filters": [{"Name": "Colour", "Values": ["red"]}]}
+    assert _error(await _v3(tc_emulator, "DescribeServicesStatus", unsupported)) == (
+        "InvalidParameterValue.InvalidFilterNotSupportedName"
+    )
+    # The framework verifies the signature first: a wrong key never reaches the action.
+    wrong = await _v3(tc_emulator, "DescribeServicesStatus", secret_key="not-the-key")
+    assert _error(wrong) == "AuthFailure.SignatureFailure"
+
+
+async def test_signature_v1_get_and_form_post(tc_emulator: Emulator) -> None:
+    auth = TencentV1Auth(DEMO_TENCENT_SECRET_ID, DEMO_TENCENT_SECRET_KEY)
+    common = {"Version": "2018-08-08", "Region": REGION}
+    async with httpx.AsyncClient(base_url=ENDPOINT, transport=tc_emulator.transport(), auth=auth) as http:
+        created = await http.post(
+            "/",
+            data={
+                **common,
+                "Action": "CreateService",
+                "ServiceName": "formsvc",
+                "Protocol": "https",
+                "NetTypes.0": "OUTER",
+                "NetTypes.1": "INNER",
+            },
+        )
+        service = created.json()["Response"]
+        assert service["NetTypes"] == ["INNER", "OUTER"]
+        listed = await http.get(
+            "/",
+            params={
+                **common,
+                "Action": "DescribeServicesStatus",
+                "Limit": "10",
+                "Filters.0.Name": "ServiceId",
+                "Filters.0.Values.0": service["ServiceId"],
+            },
+        )
+    result = listed.json()["Response"]["Result"]
+    assert result["TotalCount"] == 1 and result["ServiceSet"][0]["Protocol"] == "https"
+    # v1 and v3 callers of the same account and region see the same state.
+    v3 = await _v3(tc_emulator, "DescribeService", {"ServiceId": service["ServiceId"]})
+    assert v3.json()["Response"]["ServiceName"] == "formsvc"
+
+
+async def test_requests_without_an_action_are_not_taken_as_tencent_calls(tc_emulator: Emulator) -> None:
+    async with raw_client(tc_emulator) as http:
+        answer = await http.post("/", json={"hello": "world"})
+    assert answer.status_code == 404
+    assert answer.json()["error_code"] == "APIGW.0101"
