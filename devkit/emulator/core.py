@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from devkit.emulator.faults import FaultInjector
 
 __all__ = [
+    "TENCENT_CONTENT_TYPE",
     "ApiError",
     "Call",
     "Emulator",
@@ -70,11 +71,15 @@ def huawei_error(status: int, code: str, msg: str, *, wrapped: bool = False) -> 
     return ApiError(json_response(status, body, request_id=rid))
 
 
+TENCENT_CONTENT_TYPE = {"Content-Type": "application/json"}
+"""Tencent Cloud API answers carry this; the official SDK inspects ``Response.Error`` only for exactly it."""
+
+
 def tencent_error(code: str, msg: str, request_id: str | None = None) -> ApiError:
     """Tencent answers every error as HTTP 200 with ``Response.Error``."""
     rid = request_id or str(uuid.uuid4())
     body = {"Response": {"Error": {"Code": code, "Message": msg}, "RequestId": rid}}
-    return ApiError(json_response(200, body, request_id=rid))
+    return ApiError(json_response(200, body, TENCENT_CONTENT_TYPE, request_id=rid))
 
 
 @dataclass

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from devkit.emulator.core import json_response
+from devkit.emulator.core import TENCENT_CONTENT_TYPE, json_response
 
 __all__ = [
     "FAULT_KINDS",
@@ -217,4 +217,4 @@ def _tencent_fault(rule: FaultRule, headers: dict[str, str]) -> httpx.Response:
         code, msg, status = "InternalError", "Internal error (injected fault).", rule.status or 503
     rid = str(uuid.uuid4())
     body = {"Response": {"Error": {"Code": code, "Message": msg}, "RequestId": rid}}
-    return json_response(status, body, headers, request_id=rid)
+    return json_response(status, body, {**headers, **TENCENT_CONTENT_TYPE}, request_id=rid)

@@ -197,6 +197,7 @@ def test_tencentcloud_sdk_signatures_are_accepted(
 ) -> None:
     from tencentcloud.common.common_client import CommonClient
     from tencentcloud.common.credential import Credential
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
     from tencentcloud.common.profile.client_profile import ClientProfile
     from tencentcloud.common.profile.http_profile import HttpProfile
 
@@ -216,6 +217,8 @@ def test_tencentcloud_sdk_signatures_are_accepted(
 
         answer = client(DEMO_TENCENT_SECRET_KEY).call_json("DescribeServicesStatus", {"Limit": 10})
         assert answer["Response"]["Key"] == f"{DEMO_TENCENT_ACCOUNT}/ap-shanghai"
-        # CommonClient hands back the raw answer; Tencent reports the failure inside HTTP 200.
-        rejected = client("wrong-key").call_json("DescribeServicesStatus", {"Limit": 10})
-        assert rejected["Response"]["Error"]["Code"] == "AuthFailure.SignatureFailure"
+        # Tencent reports the failure inside HTTP 200; the SDK raises only when Content-Type is exactly
+        # application/json, so this also pins the emulator's content type.
+        with pytest.raises(TencentCloudSDKException) as info:
+            client("wrong-key").call_json("DescribeServicesStatus", {"Limit": 10})
+        assert info.value.get_code() == "AuthFailure.SignatureFailure"
