@@ -222,3 +222,13 @@ async def test_snapshot_and_restore_round_trip_the_state(csms: CsmsClient, emula
     assert [s.name async for s in csms.iter_secrets()] == ["kept"]
     assert await csms.count_resource_instances(tags={"env": ["prod"]}) == 1
     await csms.create_secret("after-restore", secret_string="v")
+
+
+def test_a_malformed_answer_does_not_quote_the_value_in_the_error() -> None:
+    from pydantic import ValidationError
+
+    from shared.clients.csms import SecretVersion
+
+    with pytest.raises(ValidationError) as err:
+        SecretVersion.model_validate({"secret_string": "leaked-value", "version_metadata": {"id": 7}})
+    assert "leaked-value" not in str(err.value) and "leaked-value" not in repr(err.value)
