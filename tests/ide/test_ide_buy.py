@@ -213,3 +213,23 @@ async def test_projects_are_isolated(ide: IdeClient, emulator: Emulator) -> None
     assert other.licenses == {}
     other.seed(2)
     assert (await ide.list_licenses()).total == 1
+
+
+async def test_token_caller_is_the_tokens_iam_user(emulator: Emulator) -> None:
+    """With ``X-Auth-Token`` the buyer (``creater_id``) and the auto-bound user are the token's IAM user."""
+    creds = emulator.credentials
+    assert creds is not None
+    dev = creds.add_user(creds.default_user.domain_name, "dev-bot", "Dev-Bot@2024")
+    token = creds.issue_token(dev, ("password",))
+    async with httpx.AsyncClient(transport=emulator.transport(), base_url="https://ide.example") as http:
+        response = await http.post(
+            "/v2/licenses",
+            json={**VALID, "is_auto_pay": True, "is_auto_bind": True},
+            headers={"X-Auth-Token": token.value, "X-Project-Id": "tokproject"},
+        )
+        assert response.status_code == 200, response.text
+        refused = await http.get("/v2/licenses", headers={"X-Auth-Token": "forged"})
+        assert refused.status_code == 401
+    [lid] = response.json()["result"]["license_ids"]
+    record = emulator.service("ide").backend("tokproject").licenses[lid]
+    assert record.creater_id == record.user_id == dev.id != creds.default_user.id
