@@ -230,5 +230,5 @@ def test_a_malformed_answer_does_not_quote_the_value_in_the_error() -> None:
     from shared.clients.csms import SecretVersion
 
     with pytest.raises(ValidationError) as err:
-        SecretVersion.model_validate({"secret_string": "leaked-value", "version_metadata": {"id": 7}})
+        SecretVersion.model_validate({"secret_string": "leaked-value"})
     assert "leaked-value" not in str(err.value) and "leaked-value" not in repr(err.value)
