@@ -55,7 +55,10 @@ def build_requests(count: int, seed: int = 7) -> list[httpx.Request]:
                 f"/v1/{PROJECT}/csms/中文-{index}/tags/action",
             ]
         )
-        params = [("limit", str(rng.randint(1, 500))), ("offset", str(index))]
+        params: list[tuple[str, str | int | float | bool | None]] = [
+            ("limit", str(rng.randint(1, 500))),
+            ("offset", str(index)),
+        ]
         params += [("tag", f"t{rng.randint(0, 9)}") for _ in range(rng.randint(0, 3))]
         body = b""
         if method in ("POST", "PUT"):

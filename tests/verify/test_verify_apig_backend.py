@@ -70,7 +70,7 @@ def test_unknown_key_and_forged_signature() -> None:
 
 def test_tampered_body_query_and_header() -> None:
     signed = _gateway_request()
-    for mutate in (
+    mutations: list[Callable[[httpx.Request], httpx.Request]] = [
         lambda r: httpx.Request(r.method, r.url, headers=r.headers, content=BODY.replace(b"u 1", b"u 2")),
         lambda r: httpx.Request(
             r.method, r.url.copy_add_param("extra", "1"), headers=r.headers, content=BODY
@@ -78,7 +78,8 @@ def test_tampered_body_query_and_header() -> None:
         lambda r: httpx.Request(
             r.method, r.url, headers={**dict(r.headers), "x-request-id": "req-2"}, content=BODY
         ),
-    ):
+    ]
+    for mutate in mutations:
         tampered = mutate(signed)
         tampered.headers["content-length"] = str(len(tampered.content))
         with pytest.raises(WebhookVerificationError, match="does not match"):
