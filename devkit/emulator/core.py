@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from devkit.emulator.faults import FaultInjector
 
 __all__ = [
+    "PROJECT_EXTENSION",
     "TENCENT_CONTENT_TYPE",
     "ApiError",
     "Call",
@@ -70,6 +71,9 @@ def huawei_error(status: int, code: str, msg: str, *, wrapped: bool = False) -> 
     body: dict[str, Any] = {"error": payload} if wrapped else {**payload, "request_id": rid}
     return ApiError(json_response(status, body, request_id=rid))
 
+
+PROJECT_EXTENSION = "opsfn_project"
+"""Request extension where verification records the project a project-scoped IAM token belongs to."""
 
 TENCENT_CONTENT_TYPE = {"Content-Type": "application/json"}
 """Tencent Cloud API answers carry this; the official SDK inspects ``Response.Error`` only for exactly it."""
@@ -265,13 +269,19 @@ class Emulator:
 
     @staticmethod
     def isolation_key(svc: Service[Any], request: httpx.Request, path_params: dict[str, str]) -> str:
-        """Huawei state is per project: the path's project id, else ``X-Project-Id``, else ``default``.
+        """Huawei state is per project: the path's project id, else ``X-Project-Id``, else the project of
+        the verified IAM token (``PROJECT_EXTENSION``), else ``default``.
 
         A service with its own notion of tenancy (Tencent: account and region) passes ``key_fn``.
         """
         if svc.key_fn is not None:
             return svc.key_fn(request, path_params)
-        return path_params.get("project_id") or request.headers.get("x-project-id") or "default"
+        return (
+            path_params.get("project_id")
+            or request.headers.get("x-project-id")
+            or str(request.extensions.get(PROJECT_EXTENSION) or "")
+            or "default"
+        )
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Route, inject faults, verify credentials, pick the isolated backend, dispatch.

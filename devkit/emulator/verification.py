@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from devkit.emulator.core import ApiError, Emulator, Service, huawei_error, tencent_error
+from devkit.emulator.core import PROJECT_EXTENSION, ApiError, Emulator, Service, huawei_error, tencent_error
 
 if TYPE_CHECKING:
     from devkit.emulator.credentials import EmulatorCredentials
@@ -128,6 +128,8 @@ def _verify_token(creds: EmulatorCredentials, svc: Service[Any], request: httpx.
         raise _iam_denied("decrypt token fail")
     if creds.expired(token.expires_at):
         raise _iam_denied(f"token expires, expires_at: {_iso(token.expires_at)}")
+    if token.project is not None:
+        request.extensions[PROJECT_EXTENSION] = token.project.id
     found = svc.match(request.method, request.url.path)
     path_project = found[1].get("project_id") if found else None
     if path_project:

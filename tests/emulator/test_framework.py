@@ -69,6 +69,21 @@ def test_isolation_key_falls_back_to_the_project_header() -> None:
     assert emulator.handle(request).json() == {"key": "p9"}
 
 
+def test_a_project_scoped_token_selects_the_project_when_the_path_has_none(emulator: Emulator) -> None:
+    service: Service[None] = Service("scoped", lambda key: None)  # auth="huawei"
+
+    @service.route("GET", "/v9/whoami", "WhoAmI")
+    def whoami(call: Call, backend: None) -> httpx.Response:
+        return json_response(200, {"key": call.key})
+
+    emulator.add(service)
+    creds = emulator.credentials
+    assert creds is not None
+    token = creds.issue_token(creds.default_user, ("password",), project=creds.project(project_id="p" * 32))
+    request = httpx.Request("GET", "https://x/v9/whoami", headers={"X-Auth-Token": token.value})
+    assert emulator.handle(request).json() == {"key": "p" * 32}
+
+
 def test_snapshot_restore_and_reset() -> None:
     service = _echo_service()
     emulator = Emulator([service])
