@@ -129,11 +129,12 @@ class IdeBackend:
     quota: int | None = None
     list_spelling: Literal["schema", "example"] = "schema"
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
-    licenses: dict[str, LicenseRecord] = field(default_factory=dict)
-    orders: dict[str, Order] = field(default_factory=dict)
-    _ids: list[str] = field(default_factory=list)
-    _by_status: dict[int, list[int]] = field(default_factory=dict)
-    _by_user: dict[str, list[int]] = field(default_factory=dict)
+    # Large collections stay out of repr: a failing test must not print 5,000 licences.
+    licenses: dict[str, LicenseRecord] = field(default_factory=dict, repr=False)
+    orders: dict[str, Order] = field(default_factory=dict, repr=False)
+    _ids: list[str] = field(default_factory=list, repr=False)
+    _by_status: dict[int, list[int]] = field(default_factory=dict, repr=False)
+    _by_user: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # Locks cannot be deep-copied; Service.snapshot() deep-copies backends.
@@ -207,9 +208,11 @@ class IdeBackend:
         spec_code: str = "codeartside.basic",
         creater_id: str = _DEFAULT_CALLER,
     ) -> list[str]:
-        """Create ``count`` licences in one paid order without HTTP or quota checks, for large test setups.
+        """Create ``count`` licences in one order without HTTP or quota checks, for large test setups.
 
         ``user_id`` / ``machine_code`` may be one value for all licences or an iterable with one per licence.
+        UNPAID licences form an unpaid order, which blocks purchases exactly like one bought without
+        ``is_auto_pay``; any other status forms a paid order.
         """
         code = STATUS_CODES[status] if isinstance(status, str) else status
         users = _per_item(user_id, count)
