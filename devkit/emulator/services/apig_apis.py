@@ -155,10 +155,17 @@ def api_view(inst: Instance, api: dict[str, Any]) -> dict[str, Any]:
     group = inst.groups.get(api["group_id"])
     if group is not None:
         view["group_name"] = group["name"]
-        view["api_group_info"] = {
-            k: group[k]
-            for k in ("id", "name", "status", "sl_domain", "register_time", "update_time", "on_sell_status")
-        } | {"url_domains": group.get("url_domains", [])}
+        keys = (
+            "id",
+            "name",
+            "status",
+            "sl_domain",
+            "register_time",
+            "update_time",
+            "on_sell_status",
+            "url_domains",
+        )
+        view["api_group_info"] = {k: group[k] for k in keys if k in group}
     view.update(publish_summary(inst, api["id"]))
     return view
 
