@@ -87,9 +87,8 @@ def _verify_aksk(creds: EmulatorCredentials, request: httpx.Request, authorizati
     try:
         parsed = parse_huawei_authorization(authorization)
     except ValueError:
+        # Also covers other algorithms (V11-HMAC-SHA256, SM3...), which the emulator does not implement.
         raise _iam_denied("invalid authorization header format") from None
-    if parsed.algorithm != "SDK-HMAC-SHA256":
-        raise _iam_denied(f"unsupported signing algorithm {parsed.algorithm}")
     key = creds.huawei_key(parsed.access)
     if key is None:
         raise _iam_denied(f"ak {parsed.access} not exist")
