@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 HUAWEI_SERVICES = ("iam", "ide", "csms", "apig", "smn", "astro")
+_HOST_PREFIX = {"csms": "kms"}
 SERVICES = (*HUAWEI_SERVICES, "tencent_apigw")
 
 DEFAULT_REGION = "cn-north-4"
@@ -252,7 +253,9 @@ class Settings:
             return f"https://apigateway.{self.tencent_domain}"
         if key == "astro":
             return f"https://appcube.{self.region}.huaweicloud.com"
-        return f"https://{key}.{self.region}.myhuaweicloud.com"
+        # CSMS is served from the KMS host (huaweicloudsdkcsms's region table: kms.{region}).
+        host = _HOST_PREFIX.get(key, key)
+        return f"https://{host}.{self.region}.myhuaweicloud.com"
 
     def require_project_id(self) -> str:
         """The project id, or :class:`MissingSettingError` naming ``HUAWEICLOUD_SDK_PROJECT_ID``."""

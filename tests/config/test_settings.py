@@ -86,7 +86,7 @@ def test_blank_values_count_as_unset() -> None:
     [
         ("iam", "https://iam.cn-north-4.myhuaweicloud.com"),
         ("ide", "https://ide.cn-north-4.myhuaweicloud.com"),
-        ("csms", "https://csms.cn-north-4.myhuaweicloud.com"),
+        ("csms", "https://kms.cn-north-4.myhuaweicloud.com"),
         ("apig", "https://apig.cn-north-4.myhuaweicloud.com"),
         ("smn", "https://smn.cn-north-4.myhuaweicloud.com"),
         ("astro", "https://appcube.cn-north-4.huaweicloud.com"),
@@ -99,7 +99,7 @@ def test_default_endpoints(service: str, expected: str) -> None:
 
 def test_region_changes_huawei_endpoints() -> None:
     s = Settings.from_env({"HUAWEICLOUD_SDK_REGION": "cn-east-3"})
-    assert s.endpoint("csms") == "https://csms.cn-east-3.myhuaweicloud.com"
+    assert s.endpoint("csms") == "https://kms.cn-east-3.myhuaweicloud.com"
     assert s.endpoint("APIG") == "https://apig.cn-east-3.myhuaweicloud.com"
 
 
@@ -228,7 +228,7 @@ def test_with_credentials_replaces_keys_and_drops_stale_token() -> None:
 
 def test_replace() -> None:
     s = Settings.from_env(FULL).replace(region="cn-south-1", endpoints={"iam": "http://iam.local"})
-    assert s.endpoint("csms") == "https://csms.cn-south-1.myhuaweicloud.com"
+    assert s.endpoint("csms") == "https://kms.cn-south-1.myhuaweicloud.com"
     assert s.endpoint("iam") == "http://iam.local"
 
 
