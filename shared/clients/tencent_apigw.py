@@ -43,6 +43,7 @@ __all__ = [
     "CreatedService",
     "EnvironmentStatus",
     "Page",
+    "PlanBindingInfo",
     "ReleaseResult",
     "ReleaseVersion",
     "RequestConfig",
@@ -331,6 +332,27 @@ class UsagePlanSecret(TencentModel):
     access_key_id: str
     secret_name: Text = ""
     status: int = 0
+
+
+class PlanBindingInfo(TencentModel):
+    """``ApiUsagePlan`` / ``UsagePlanEnvironment``: one binding of a usage plan to a service environment.
+
+    ``api_id`` is empty for a service-level binding; ``usage_plan_id`` is empty in
+    DescribeUsagePlanEnvironments, which is asked about one plan.
+    """
+
+    service_id: Text = ""
+    service_name: Text = ""
+    api_id: Text = ""
+    api_name: Text = ""
+    path: Text = ""
+    method: Text = ""
+    environment: Text = ""
+    usage_plan_id: Text = ""
+    usage_plan_name: Text = ""
+    max_request_num: int | None = None
+    max_request_num_pre_sec: int | None = None
+    in_use_request_num: int | None = None
 
 
 class ApiApp(TencentModel):
@@ -726,6 +748,30 @@ class TencentApigwClient(ServiceClient):
             "DescribeUsagePlanSecretIds", {"UsagePlanId": usage_plan_id, "Offset": offset, "Limit": limit}
         )
         return _page(response.get("Result") or {}, "AccessKeyList", UsagePlanSecret)
+
+    async def describe_usage_plan_environments(
+        self, usage_plan_id: str, *, bind_type: str = "SERVICE", offset: int = 0, limit: int = 20
+    ) -> Page[PlanBindingInfo]:
+        """Where one plan is bound: service environments (``SERVICE``) or APIs in them (``API``)."""
+        params = {"UsagePlanId": usage_plan_id, "BindType": bind_type, "Offset": offset, "Limit": limit}
+        response = await self._describe("DescribeUsagePlanEnvironments", params)
+        return _page(response.get("Result") or {}, "EnvironmentList", PlanBindingInfo)
+
+    async def describe_service_usage_plan(
+        self, service_id: str, *, offset: int = 0, limit: int = 20
+    ) -> Page[PlanBindingInfo]:
+        """The service-level usage plans of a service, per environment."""
+        params = {"ServiceId": service_id, "Offset": offset, "Limit": limit}
+        response = await self._describe("DescribeServiceUsagePlan", params)
+        return _page(response.get("Result") or {}, "ServiceUsagePlanList", PlanBindingInfo)
+
+    async def describe_api_usage_plan(
+        self, service_id: str, *, offset: int = 0, limit: int = 20
+    ) -> Page[PlanBindingInfo]:
+        """The usage plans bound to a service and its APIs."""
+        params = {"ServiceId": service_id, "Offset": offset, "Limit": limit}
+        response = await self._describe("DescribeApiUsagePlan", params)
+        return _page(response.get("Result") or {}, "ApiUsagePlanList", PlanBindingInfo)
 
     # ---------------------------------------------------------------------------------------- apps
 

@@ -161,6 +161,20 @@ async def test_usage_plans_bind_keys_and_environments(client: TencentApigwClient
         await client.delete_api(service.service_id, api.api_id)
     assert api_bound.value.error_code == "FailedOperation.ApiBindEnvironment"
 
+    service_level = await client.describe_service_usage_plan(service.service_id)
+    assert {(p.usage_plan_id, p.environment, p.api_id) for p in service_level.items} == {
+        (plan.usage_plan_id, "release", ""),
+        (silver.usage_plan_id, "release", ""),
+    }
+    every = await client.describe_api_usage_plan(service.service_id)
+    assert (bronze.usage_plan_id, "test", api.api_id, "/hello") in {
+        (p.usage_plan_id, p.environment, p.api_id, p.path) for p in every.items
+    }
+    assert every.total_count == 3
+    where = await client.describe_usage_plan_environments(bronze.usage_plan_id, bind_type="API")
+    assert [(e.service_name, e.environment, e.api_name) for e in where.items] == [("demo", "test", "hello")]
+    assert (await client.describe_usage_plan_environments(bronze.usage_plan_id)).total_count == 0
+
     with pytest.raises(BadRequestError) as in_use:
         await client.delete_usage_plan(plan.usage_plan_id)
     assert in_use.value.error_code == "UnsupportedOperation.UsagePlanInUse"
@@ -175,14 +189,14 @@ async def test_usage_plans_bind_keys_and_environments(client: TencentApigwClient
 async def test_usage_plan_validation(client: TencentApigwClient) -> None:
     service = await client.create_service("demo")
     plan = await client.create_usage_plan("p")
-    for fields in (
-        {"max_request_num_pre_sec": 2001},
-        {"max_request_num_pre_sec": 0},
-        {"max_request_num": -2},
-    ):
+    limits = (("max_request_num_pre_sec", 2001), ("max_request_num_pre_sec", 0), ("max_request_num", -2))
+    for field, value in limits:
         with pytest.raises(CloudError) as exc:
-            await client.create_usage_plan("bad", **fields)
-        assert exc.value.error_code == "InvalidParameterValue.RangeExceeded", fields
+            if field == "max_request_num":
+                await client.create_usage_plan("bad", max_request_num=value)
+            else:
+                await client.create_usage_plan("bad", max_request_num_pre_sec=value)
+        assert exc.value.error_code == "InvalidParameterValue.RangeExceeded", (field, value)
     assert (await client.create_usage_plan("max", max_request_num=999_999_999)).max_request_num == 999_999_999
     with pytest.raises(CloudError) as env:
         await client.bind_environment([plan.usage_plan_id], service.service_id, "prod")

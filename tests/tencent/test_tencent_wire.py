@@ -6,11 +6,15 @@ import json
 from typing import Any
 
 import httpx
-from tc_helpers import ENDPOINT, REGION, raw_client
+import pytest
+from tc_helpers import ENDPOINT, REGION, build_tencent_emulator, raw_client
 
 from devkit.emulator.core import Emulator
 from devkit.emulator.credentials import DEMO_TENCENT_SECRET_ID, DEMO_TENCENT_SECRET_KEY
-from shared.auth import TencentV1Auth
+from shared.auth import TencentTC3Auth, TencentV1Auth
+from shared.clients.tencent_apigw import TencentApigwClient
+from shared.errors import ThrottledError
+from shared.http import RetryPolicy, make_client
 
 
 async def _v3(
@@ -112,3 +116,30 @@ async def test_requests_without_an_action_are_not_taken_as_tencent_calls(tc_emul
         answer = await http.post("/", json={"hello": "world"})
     assert answer.status_code == 404
     assert answer.json()["error_code"] == "APIGW.0101"
+
+
+async def _no_sleep(_: float) -> None:
+    return None
+
+
+async def test_throttling_is_typed_and_only_reads_are_retried() -> None:
+    """Tencent throttles with HTTP 200 + ``RequestLimitExceeded``; reads are retried, creates are not."""
+    emulator = build_tencent_emulator()
+    assert emulator.faults is not None
+    emulator.faults.add(
+        "tencent_apigw", "DescribeServicesStatus", kind="throttle", rate=1.0, retry_after=None
+    )
+    emulator.faults.add("tencent_apigw", "CreateService", kind="throttle", rate=1.0, retry_after=None)
+    auth = TencentTC3Auth(DEMO_TENCENT_SECRET_ID, DEMO_TENCENT_SECRET_KEY, "apigateway", region=REGION)
+    retry = RetryPolicy(max_attempts=3, sleep=_no_sleep)
+    http = make_client(ENDPOINT, auth, service="tencent_apigw", retry=retry, transport=emulator.transport())
+    async with TencentApigwClient(http, region=REGION) as client:
+        with pytest.raises(ThrottledError) as read:
+            await client.describe_services_status()
+        with pytest.raises(ThrottledError) as write:
+            await client.create_service("demo")
+    assert read.value.error_code.startswith("RequestLimitExceeded")
+    assert write.value.error_code.startswith("RequestLimitExceeded")
+    counts = emulator.faults.counts
+    assert counts[("tencent_apigw", "DescribeServicesStatus", "throttle")] == 3
+    assert counts[("tencent_apigw", "CreateService", "throttle")] == 1

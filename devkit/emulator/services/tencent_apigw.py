@@ -23,12 +23,21 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 
-from devkit.emulator.core import ApiError, Call, Emulator, Service, json_response, tencent_error
+from devkit.emulator.core import (
+    TENCENT_CONTENT_TYPE,
+    ApiError,
+    Call,
+    Emulator,
+    Service,
+    json_response,
+    tencent_error,
+)
 from devkit.emulator.services import tencent_apigw_keys, tencent_apigw_services
 from devkit.emulator.services.tencent_apigw_gateway import make_gateway_service
 from devkit.emulator.services.tencent_apigw_params import Params, unflatten_v1
@@ -57,7 +66,6 @@ _V1_COMMON = frozenset(
         "Language",
     }
 )
-_TENCENT_CONTENT_TYPE = "application/json"
 
 
 def make_service(emulator: Emulator) -> Service[TencentApigwBackend]:
@@ -77,10 +85,12 @@ def make_service(emulator: Emulator) -> Service[TencentApigwBackend]:
     service: Service[TencentApigwBackend] = Service(
         "tencent_apigw", new_backend, auth="tencent", key_fn=tencent_isolation_key
     )
-    handler = _make_handler(clock)
+    # One lock per emulator orders cloud-API mutations and gateway reads (the socket server is threaded).
+    lock = threading.RLock()
+    handler = _make_handler(clock, lock)
     for method in ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"):
         service.route(method, "/", "TencentCloudApi")(handler)
-    emulator.add(make_gateway_service(service, clock))
+    emulator.add(make_gateway_service(service, clock, lock))
     return service
 
 
@@ -88,7 +98,7 @@ def _answer(fields: dict[str, Any], request_id: str) -> httpx.Response:
     body = {"Response": {**fields, "RequestId": request_id}}
     return httpx.Response(
         200,
-        headers={"Content-Type": _TENCENT_CONTENT_TYPE, "X-TC-RequestId": request_id},
+        headers={**TENCENT_CONTENT_TYPE, "X-TC-RequestId": request_id},
         content=json.dumps(body, ensure_ascii=False).encode(),
     )
 
@@ -133,9 +143,9 @@ def _parse(request: httpx.Request) -> tuple[str, str, str, dict[str, Any]] | Non
     return flat["Action"], flat.get("Version", ""), flat.get("Region", ""), unflatten_v1(own)
 
 
-def _make_handler(clock: Callable[[], datetime]) -> Callable[[Call, TencentApigwBackend], httpx.Response]:
-    lock = threading.RLock()
-
+def _make_handler(
+    clock: Callable[[], datetime], lock: AbstractContextManager[Any]
+) -> Callable[[Call, TencentApigwBackend], httpx.Response]:
     def handle(call: Call, backend: TencentApigwBackend) -> httpx.Response:
         request_id = str(uuid.uuid4())
         try:
@@ -162,8 +172,7 @@ def _make_handler(clock: Callable[[], datetime]) -> Callable[[Call, TencentApigw
                 fields = run(ActionContext(backend=backend, params=Params(params), now=clock()))
             return _answer(fields, request_id)
         except ApiError as exc:
-            # tencent_error builds the body; make the answer byte-compatible with Tencent's (and the SDK's
-            # content-type check) and carry this call's request id.
+            # Re-answer in the same envelope as successes, carrying this call's request id.
             error = json.loads(exc.response.content)["Response"]["Error"]
             return _answer({"Error": error}, request_id)
 

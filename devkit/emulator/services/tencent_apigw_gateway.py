@@ -26,6 +26,7 @@ import hmac
 import json
 import re
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -70,13 +71,19 @@ class _Refused(Exception):
         self.response = response
 
 
-def make_gateway_service(cloud: Service[TencentApigwBackend], clock: Clock) -> Service[None]:
-    """A companion service without cloud-API verification that serves the published APIs of ``cloud``."""
+def make_gateway_service(
+    cloud: Service[TencentApigwBackend], clock: Clock, lock: AbstractContextManager[Any]
+) -> Service[None]:
+    """A companion service without cloud-API verification that serves the published APIs of ``cloud``.
+
+    ``lock`` is the one the cloud-API actions hold, so a call never sees a half-applied mutation.
+    """
     gateway: Service[None] = Service("tencent_apigw_gateway", lambda key: None, auth="none")
 
     def handle(call: Call, _unused: None) -> httpx.Response:
         try:
-            return _invoke(cloud, clock, call)
+            with lock:
+                return _invoke(cloud, clock, call)
         except _Refused as refused:
             return refused.response
 

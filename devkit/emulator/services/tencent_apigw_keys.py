@@ -423,6 +423,69 @@ def describe_usage_plan_secret_ids(ctx: ActionContext) -> dict[str, Any]:
     return {"Result": {"TotalCount": total, "AccessKeyList": rows}}
 
 
+def _binding_row(backend: TencentApigwBackend, plan: UsagePlan, binding: PlanBinding) -> dict[str, Any]:
+    """``ApiUsagePlan`` / ``UsagePlanEnvironment``: one binding of a plan, with the API it names (if any)."""
+    service = backend.services.get(binding.service_id)
+    api = service.apis.get(binding.api_id) if service is not None and binding.api_id else None
+    return {
+        "ServiceId": binding.service_id,
+        "ServiceName": service.name if service is not None else "",
+        "ApiId": binding.api_id,
+        "ApiName": api.name if api is not None else "",
+        "Path": api.path if api is not None else "",
+        "Method": api.method if api is not None else "",
+        "Environment": binding.environment,
+        "InUseRequestNum": plan.in_use_requests,
+        "MaxRequestNum": plan.max_request_num,
+        "MaxRequestNumPreSec": plan.max_request_num_pre_sec,
+        "CreatedTime": iso(binding.bound_at),
+        "ModifiedTime": iso(plan.modified),
+    }
+
+
+def _plan_row(backend: TencentApigwBackend, plan: UsagePlan, binding: PlanBinding) -> dict[str, Any]:
+    row = _binding_row(backend, plan, binding)
+    row.update({"UsagePlanId": plan.plan_id, "UsagePlanName": plan.name, "UsagePlanDesc": plan.desc})
+    return row
+
+
+def describe_usage_plan_environments(ctx: ActionContext) -> dict[str, Any]:
+    p, backend = ctx.params, ctx.backend
+    plan = _find_plan(backend, p.text("UsagePlanId"))
+    bind_type = p.enum("BindType", ("API", "SERVICE"), default="SERVICE")
+    offset, limit = p.paging()
+    bindings = [b for b in plan.bindings if (b.api_id != "") == (bind_type == "API")]
+    items, total = page(bindings, len(bindings), offset, limit)
+    rows = [_binding_row(backend, plan, b) for b in items]
+    return {"Result": {"TotalCount": total, "EnvironmentList": rows}}
+
+
+def _service_plan_rows(ctx: ActionContext, *, api_level: bool | None) -> tuple[list[dict[str, Any]], int]:
+    p, backend = ctx.params, ctx.backend
+    service = find_service(backend, p.text("ServiceId"))
+    offset, limit = p.paging()
+    pairs = [
+        (plan, b)
+        for plan in backend.usage_plans.values()
+        for b in plan.bindings
+        if b.service_id == service.service_id and (api_level is None or (b.api_id != "") == api_level)
+    ]
+    items, total = page(pairs, len(pairs), offset, limit)
+    return [_plan_row(backend, plan, b) for plan, b in items], total
+
+
+def describe_service_usage_plan(ctx: ActionContext) -> dict[str, Any]:
+    """Service-level bindings only."""
+    rows, total = _service_plan_rows(ctx, api_level=False)
+    return {"Result": {"TotalCount": total, "ServiceUsagePlanList": rows}}
+
+
+def describe_api_usage_plan(ctx: ActionContext) -> dict[str, Any]:
+    """ "All usage plans bound to the service and its APIs" (document); service-level rows have no ApiId."""
+    rows, total = _service_plan_rows(ctx, api_level=None)
+    return {"Result": {"TotalCount": total, "ApiUsagePlanList": rows}}
+
+
 def _binding_request(ctx: ActionContext) -> tuple[list[UsagePlan], list[PlanBinding]]:
     """Parse and check a BindEnvironment/UnBindEnvironment call; returns the plans and wanted bindings."""
     p, backend = ctx.params, ctx.backend
@@ -700,6 +763,9 @@ ACTIONS: dict[str, Action] = {
     "UnBindSecretIds": unbind_secret_ids,
     "DescribeUsagePlanSecretIds": describe_usage_plan_secret_ids,
     "BindEnvironment": bind_environment,
+    "DescribeUsagePlanEnvironments": describe_usage_plan_environments,
+    "DescribeServiceUsagePlan": describe_service_usage_plan,
+    "DescribeApiUsagePlan": describe_api_usage_plan,
     "UnBindEnvironment": unbind_environment,
     "CreateApiApp": create_api_app,
     "UpdateApiAppKey": update_api_app_key,
