@@ -19,8 +19,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from shared.clients.base import ServiceClient
-from shared.errors import AuthError, CloudConnectionError, error_from_response
-from shared.http import RETRY_SAFE_EXTENSION, request_json
+from shared.errors import AuthError
+from shared.http import request_json, request_response
 
 if TYPE_CHECKING:
     from shared.config import Settings
@@ -114,23 +114,16 @@ class IamClient(ServiceClient):
         return super().auth_for(settings) if settings.huawei_ak else None
 
     async def _token_call(self, body: dict[str, Any], headers: Mapping[str, str] | None) -> Token:
-        """POST /v3/auth/tokens. The token itself is a response *header*, which ``request_json`` does not
-        return, so this sends the request itself with the same retry marking and error mapping."""
-        request = self.http.build_request(
-            "POST", "/v3/auth/tokens", params={"nocatalog": "true"}, json=body, headers=headers
+        """POST /v3/auth/tokens. The token itself is the ``X-Subject-Token`` response *header*."""
+        response = await request_response(
+            self.http,
+            "POST",
+            "/v3/auth/tokens",
+            params={"nocatalog": "true"},
+            json=body,
+            headers=headers,
+            retry_safe=True,
         )
-        request.extensions[RETRY_SAFE_EXTENSION] = True
-        try:
-            response = await self.http.send(request)
-        except (httpx.TransportError, httpx.TimeoutException) as exc:
-            raise CloudConnectionError(
-                f"POST /v3/auth/tokens: {type(exc).__name__}", service=self.service
-            ) from exc
-        error = error_from_response(
-            response.status_code, response.content, response.headers, service=self.service
-        )
-        if error is not None:
-            raise error
         value = response.headers.get("X-Subject-Token")
         if not value:
             raise AuthError("IAM answered without an X-Subject-Token header", service=self.service)
