@@ -120,7 +120,12 @@ def register(svc: Service[ApigBackend]) -> None:
             )
             try:
                 if existing is not None and not override:
-                    build_definition(inst, dict(body), None)  # raises the documented APIG.3301 clash
+                    raise huawei_error(
+                        400,
+                        "APIG.3301",
+                        "The API already exists, An API with the same combination of the method, path, and "
+                        f"x-apigateway-match-mode fields already exists. API name: {existing['name']}",
+                    )
                 api = build_definition(inst, body, existing)
             except ApiError as exc:
                 err = exc.response.json()
