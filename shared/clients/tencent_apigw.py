@@ -214,7 +214,7 @@ class ApiSpec(TencentModel):
     api_type: str | None = None
     service_config: ServiceConfig | None = None
     service_mock_return_message: str | None = None
-    enable_cors: bool | None = Field(default=None, alias="EnableCORS")
+    enable_cors: bool | None = Field(default=None, serialization_alias="EnableCORS")
     request_parameters: list[dict[str, Any]] | None = None
     constant_parameters: list[dict[str, Any]] | None = None
     service_parameters: list[dict[str, Any]] | None = None
