@@ -185,12 +185,7 @@ def error_class_for(status: int, error_code: str) -> type[CloudError]:
     return CloudError
 
 
-def parse_error_body(body: bytes | str | Mapping[str, Any] | None) -> tuple[str, str, str] | None:
-    """Return ``(error_code, error_msg, request_id)`` from any of the three shapes, or ``None``.
-
-    ``None`` means the body carries no recognisable error object (which for a 2xx Tencent answer means
-    success).
-    """
+def _load(body: bytes | str | Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     data: Any = body
     if isinstance(body, (bytes, str)):
         if not body:
@@ -199,7 +194,17 @@ def parse_error_body(body: bytes | str | Mapping[str, Any] | None) -> tuple[str,
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return None
-    if not isinstance(data, Mapping):
+    return data if isinstance(data, Mapping) else None
+
+
+def parse_error_body(body: bytes | str | Mapping[str, Any] | None) -> tuple[str, str, str] | None:
+    """Return ``(error_code, error_msg, request_id)`` from any of the three shapes, or ``None``.
+
+    ``None`` means the body carries no recognisable error object (which for a 2xx Tencent answer means
+    success).
+    """
+    data = _load(body)
+    if data is None:
         return None
     response = data.get("Response")
     if isinstance(response, Mapping):
@@ -224,6 +229,9 @@ def parse_error_body(body: bytes | str | Mapping[str, Any] | None) -> tuple[str,
             str(data.get("error_msg", data.get("message", ""))),
             str(data.get("request_id", "")),
         )
+    if isinstance(data.get("code"), str) and "message" in data:
+        # SMN's flat shape: {"request_id", "code", "message"}.
+        return (str(data["code"]), str(data.get("message", "")), str(data.get("request_id", "")))
     return None
 
 
@@ -257,8 +265,10 @@ def error_from_response(
     A 2xx response is an error only when it carries Tencent's ``Response.Error``.
     """
     headers = headers or {}
-    parsed = parse_error_body(body)
-    if status < 400 and parsed is None:
+    data = _load(body)
+    parsed = parse_error_body(data)
+    if status < 400 and (parsed is None or data is None or "Response" not in data):
+        # Below 400 only Tencent's Response.Error means failure; a success body may carry "code" fields.
         return None
     code, msg, request_id = parsed or ("", "", "")
     if not request_id:

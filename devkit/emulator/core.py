@@ -260,7 +260,9 @@ class Emulator:
         return httpx.MockTransport(self.handle)
 
     def _find(self, request: httpx.Request) -> tuple[Service[Any], Route, dict[str, str]] | None:
-        path = request.url.path
+        # Match on the raw (still percent-encoded) path so an encoded "/" inside one segment, such as a tag
+        # key, stays in that segment; placeholders are unquoted after matching.
+        path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
         for svc in self.services:
             found = svc.match(request.method, path)
             if found:

@@ -78,6 +78,13 @@ def client_for(script: Script, service: str = "csms") -> httpx.AsyncClient:
             {},
             (AuthError, "AuthFailure.SignatureFailure", "sig", "t1"),
         ),
+        # SMN's flat shape.
+        (
+            404,
+            {"request_id": "s1", "code": "SMN.0006", "message": "Topic not found."},
+            {},
+            (NotFoundError, "SMN.0006", "Topic not found.", "s1"),
+        ),
         # Status only, no body.
         (401, None, {}, (AuthError, "", "HTTP 401", "")),
         (429, None, {"Retry-After": "3"}, (ThrottledError, "", "HTTP 429", "")),
@@ -123,6 +130,8 @@ async def test_success_bodies() -> None:
             httpx.Response(204),
             httpx.Response(200, text="plain text"),
             httpx.Response(200, json={"Response": {"RequestId": "ok", "Result": 1}}),
+            # A success body that happens to look like SMN's error shape is still a success below 400.
+            httpx.Response(200, json={"code": "OK", "message": "done"}),
         ]
     )
     async with client_for(script) as client:
@@ -130,6 +139,7 @@ async def test_success_bodies() -> None:
         assert await request_json(client, "DELETE", "/b") is None
         assert await request_json(client, "GET", "/c") == "plain text"
         assert await request_json(client, "POST", "/") == {"Response": {"RequestId": "ok", "Result": 1}}
+        assert await request_json(client, "GET", "/d") == {"code": "OK", "message": "done"}
 
 
 async def test_request_parts_are_sent() -> None:
