@@ -27,7 +27,7 @@ _DOCUMENT_ONLY = {"CreateTime", "ReleaseTime"}
 
 @pytest.fixture
 def sdk_client(emulator: Emulator) -> Iterator[Callable[[str], Any]]:
-    """``make(secret_key)`` -> an ``ApigatewayClient`` for the full emulator served on a free port."""
+    """``make(secret_key, sign_method)`` -> an ``ApigatewayClient`` for the full emulator on a free port."""
     from tencentcloud.apigateway.v20180808.apigateway_client import ApigatewayClient
     from tencentcloud.common.credential import Credential
     from tencentcloud.common.profile.client_profile import ClientProfile
@@ -38,8 +38,9 @@ def sdk_client(emulator: Emulator) -> Iterator[Callable[[str], Any]]:
     with running_server(emulator) as base_url:
         host = base_url.split("://", 1)[1].rstrip("/")
 
-        def make(secret_key: str = DEMO_TENCENT_SECRET_KEY) -> Any:
-            profile = ClientProfile(httpProfile=HttpProfile(endpoint=host, protocol="http", reqTimeout=10))
+        def make(secret_key: str = DEMO_TENCENT_SECRET_KEY, sign_method: str = "TC3-HMAC-SHA256") -> Any:
+            http = HttpProfile(endpoint=host, protocol="http", reqTimeout=10)
+            profile = ClientProfile(signMethod=sign_method, httpProfile=http)
             return ApigatewayClient(Credential(DEMO_TENCENT_SECRET_ID, secret_key), "ap-guangzhou", profile)
 
         yield make
@@ -229,3 +230,25 @@ def test_sdk_wrong_key_is_refused_with_signature_failure(sdk_client: Callable[..
     assert refused.value.get_code() == "AuthFailure.SignatureFailure"
     listed = sdk_client().DescribeServicesStatus(_request("DescribeServicesStatusRequest"))
     assert listed.Result.TotalCount == 0  # the refused call created nothing
+
+
+@pytest.mark.parametrize("sign_method", ["HmacSHA256", "HmacSHA1"])
+def test_sdk_signature_v1_form_requests(sdk_client: Callable[..., Any], sign_method: str) -> None:
+    """The SDK's v1 mode posts flattened form fields (``NetTypes.0``, ``Filters.0.Values.0``)."""
+    client = sdk_client(sign_method=sign_method)
+    created = _strict(
+        lambda: client.CreateService(
+            _request("CreateServiceRequest", ServiceName="vone", Protocol="http", NetTypes=["INNER", "OUTER"])
+        )
+    )
+    assert created.NetTypes == ["INNER", "OUTER"]
+    listed = _strict(
+        lambda: client.DescribeServicesStatus(
+            _request(
+                "DescribeServicesStatusRequest",
+                Limit=5,
+                Filters=[{"Name": "ServiceId", "Values": [created.ServiceId]}],
+            )
+        )
+    )
+    assert listed.Result.TotalCount == 1 and listed.Result.ServiceSet[0].ServiceName == "vone"
