@@ -231,3 +231,172 @@ def test_request_signed_with_a_wrong_key_is_refused(server: tuple[Emulator, str]
         client.list_environments_v2(ListEnvironmentsV2Request(instance_id=IID))
     assert refused.value.status_code == 401
     assert refused.value.error_code == "APIGW.0301"
+
+
+def test_every_other_answer_deserializes_in_the_sdk(server: tuple[Emulator, str]) -> None:
+    """Listings, details, bindings, throttles, ACLs, authorizations, AppCodes, debug and instance calls.
+
+    The SDK parses ``*_time`` fields as datetimes and typed ints/lists strictly enough that a wrong shape
+    shows up as a missing attribute or a deserialization error here.
+    """
+    import huaweicloudsdkapig.v2 as sdk
+
+    _, base_url = server
+    client = sdk_client(base_url)
+
+    def call(method: str, request_class: str, **fields: Any) -> Any:
+        return getattr(client, method)(getattr(sdk, request_class)(instance_id=IID, **fields))
+
+    instances = client.list_instances_v2(sdk.ListInstancesV2Request())
+    assert IID in [i.id for i in instances.instances]
+    assert call("show_details_of_instance_v2", "ShowDetailsOfInstanceV2Request").status == "Running"
+    configs = call("list_project_cofigs_v2", "ListProjectCofigsV2Request", limit=50)
+    assert "API_VERSION_NUM_LIMIT" in {c.config_name for c in configs.configs}
+
+    group = call(
+        "create_api_group_v2", "CreateApiGroupV2Request", body=sdk.ApiGroupCreate(name="sdk_group_two")
+    )
+    renamed = call(
+        "update_api_group_v2",
+        "UpdateApiGroupV2Request",
+        group_id=group.id,
+        body=sdk.ApiGroupCreate(name="sdk_group_2", remark="renamed"),
+    )
+    assert renamed.name == "sdk_group_2" and renamed.update_time is not None
+    assert call("list_api_groups_v2", "ListApiGroupsV2Request", name="sdk_group_2").groups[0].id == group.id
+    env = call("create_environment_v2", "CreateEnvironmentV2Request", body=sdk.EnvCreate(name="SDK_TEST"))
+    variable = call(
+        "create_environment_variable_v2",
+        "CreateEnvironmentVariableV2Request",
+        body=sdk.EnvVariableCreate(
+            group_id=group.id, env_id=env.id, variable_name="host", variable_value="h:1"
+        ),
+    )
+    assert variable.variable_name == "host"
+
+    api = call("create_api_v2", "CreateApiV2Request", body=mock_definition(group.id, "hello"))
+    record = call(
+        "create_or_delete_publish_record_for_api_v2",
+        "CreateOrDeletePublishRecordForApiV2Request",
+        body=sdk.ApiActionInfo(action="online", env_id=env.id, api_id=api.id),
+    )
+    runtime = call(
+        "list_api_runtime_definition_v2", "ListApiRuntimeDefinitionV2Request", api_id=api.id, env_id=env.id
+    )
+    assert (runtime.publish_id, runtime.run_env_name) == (record.publish_id, "SDK_TEST")
+    version = call(
+        "list_api_version_detail_v2", "ListApiVersionDetailV2Request", version_id=record.version_id
+    )
+    assert version.mock_info.result_content == "hello"
+    debug = call(
+        "debug_api_v2",
+        "DebugApiV2Request",
+        api_id=api.id,
+        body=sdk.ApiDebugInfo(
+            mode="CONSUMER", scheme="HTTPS", method="GET", path="/sdk/mock", stage="SDK_TEST"
+        ),
+    )
+    assert debug.response.startswith("HTTP/1.1 200") and debug.response.endswith("hello")
+
+    key = call(
+        "create_signature_key_v2", "CreateSignatureKeyV2Request", body=sdk.BaseSignature(name="sdk_key_two")
+    )
+    binding = call(
+        "associate_signature_key_v2",
+        "AssociateSignatureKeyV2Request",
+        body=sdk.SignApiBinding(sign_id=key.id, publish_ids=[record.publish_id]),
+    ).bindings[0]
+    assert binding.binding_time is not None
+    keys = call("list_signature_keys_v2", "ListSignatureKeysV2Request", name="sdk_key_two")
+    assert keys.signs[0].bind_num == 1
+    bound = call(
+        "list_apis_binded_to_signature_key_v2", "ListApisBindedToSignatureKeyV2Request", sign_id=key.id
+    )
+    assert bound.bindings[0].publish_id == record.publish_id
+    other = call(
+        "create_signature_key_v2", "CreateSignatureKeyV2Request", body=sdk.BaseSignature(name="sdk_key_3")
+    )
+    unbound = call(
+        "list_apis_not_bound_with_signature_key_v2",
+        "ListApisNotBoundWithSignatureKeyV2Request",
+        sign_id=other.id,
+        env_id=env.id,
+    )
+    assert unbound.apis[0].signature_name == "sdk_key_two"
+    assert (
+        call(
+            "disassociate_signature_key_v2", "DisassociateSignatureKeyV2Request", sign_bindings_id=binding.id
+        ).status_code
+        == 204
+    )
+
+    throttle = call(
+        "create_request_throttling_policy_v2",
+        "CreateRequestThrottlingPolicyV2Request",
+        body=sdk.ThrottleBaseInfo(
+            name="sdk_throttle", api_call_limits=100, time_interval=1, time_unit="SECOND"
+        ),
+    )
+    assert throttle.create_time is not None
+    applys = call(
+        "associate_request_throttling_policy_v2",
+        "AssociateRequestThrottlingPolicyV2Request",
+        body=sdk.ThrottleApiBindingCreate(strategy_id=throttle.id, publish_ids=[record.publish_id]),
+    )
+    assert applys.throttle_applys[0].apply_time is not None
+    of_api = call(
+        "list_request_throttling_policies_binded_to_api_v2",
+        "ListRequestThrottlingPoliciesBindedToApiV2Request",
+        api_id=api.id,
+    )
+    assert of_api.throttles[0].bind_id == applys.throttle_applys[0].id
+
+    acl = call(
+        "create_acl_strategy_v2",
+        "CreateAclStrategyV2Request",
+        body=sdk.ApiAclCreate(acl_name="sdk_acl", acl_type="PERMIT", acl_value="10.0.0.1", entity_type="IP"),
+    )
+    acl_binding = call(
+        "create_api_acl_binding_v2",
+        "CreateApiAclBindingV2Request",
+        body=sdk.AclApiBindingCreate(acl_id=acl.id, publish_ids=[record.publish_id]),
+    )
+    assert acl_binding.acl_bindings[0].create_time is not None
+    acls = call("list_acl_policy_binded_to_api_v2", "ListAclPolicyBindedToApiV2Request", api_id=api.id)
+    assert acls.acls[0].acl_name == "sdk_acl"
+
+    app = call("create_an_app_v2", "CreateAnAppV2Request", body=sdk.AppCreate(name="sdk_app_two"))
+    updated = call("update_app_v2", "UpdateAppV2Request", app_id=app.id, body=sdk.AppCreate(name="sdk_app_2"))
+    assert updated.status_code == 201, "3.12.2 documents 201 for a modify"
+    assert call("check_app_v2", "CheckAppV2Request", app_id=app.id).name == "sdk_app_2"
+    auths = call(
+        "create_authorizing_apps_v2",
+        "CreateAuthorizingAppsV2Request",
+        body=sdk.ApiAuthCreate(env_id=env.id, app_ids=[app.id], api_ids=[api.id]),
+    ).auths
+    assert auths[0].auth_result.status == "SUCCESS" and auths[0].auth_time is not None
+    of_app = call("list_apis_binded_to_app_v2", "ListApisBindedToAppV2Request", app_id=app.id)
+    assert of_app.auths[0].publish_id == record.publish_id
+    assert call("list_apps_binded_to_api_v2", "ListAppsBindedToApiV2Request", api_id=api.id).total == 1
+    assert (
+        call(
+            "list_apis_unbinded_to_app_v2",
+            "ListApisUnbindedToAppV2Request",
+            app_id=app.id,
+            env_id=RELEASE_ENV_ID,
+        ).total
+        == 2
+    )
+    listed = call("list_apps_v2", "ListAppsV2Request", name="sdk_app_2")
+    assert listed.apps[0].bind_num == 1
+    code = call("create_app_code_auto_v2", "CreateAppCodeAutoV2Request", app_id=app.id)
+    shown = call(
+        "show_details_of_app_code_v2", "ShowDetailsOfAppCodeV2Request", app_id=app.id, app_code_id=code.id
+    )
+    assert shown.status_code == 201 and shown.app_code == code.app_code, "3.12.11 documents 201 for this GET"
+    assert call("list_app_codes_v2", "ListAppCodesV2Request", app_id=app.id).total == 1
+
+    offline = call(
+        "delete_api_by_version_id_v2", "DeleteApiByVersionIdV2Request", version_id=record.version_id
+    )
+    assert offline.status_code == 204
