@@ -108,6 +108,28 @@ def _canonical_query(query_pairs: Iterable[tuple[str, str]]) -> str:
     return "&".join([f"{_quote(k)}={_quote(v)}" for k, v in sorted(query_pairs)])
 
 
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.~=&-]*").fullmatch
+
+
+def _canonical_query_raw(raw_query: str) -> str:
+    """The canonical query straight from the query string as sent.
+
+    Fast path for the common all-unreserved query (nothing to decode or encode); sorting is still on the
+    (key, value) pairs, not on the ``k=v`` strings, which would order ``a-b`` before ``a``.
+    """
+    if _PLAIN_QUERY(raw_query):
+        pairs = []
+        for part in raw_query.split("&"):
+            if part:
+                key, _, value = part.partition("=")
+                if "=" in value:
+                    break
+                pairs.append((key, value))
+        else:
+            return "&".join([f"{k}={v}" for k, v in sorted(pairs)])
+    return _canonical_query(_parse_query(raw_query))
+
+
 def _parse_query(raw_query: str) -> list[tuple[str, str]]:
     """``parse_qsl(keep_blank_values=True)`` semantics (``+`` is a space), without its per-call overhead."""
     pairs = []
@@ -126,21 +148,20 @@ def _parse_query(raw_query: str) -> list[tuple[str, str]]:
 def _canonical(
     method: str,
     path: str,
-    query_pairs: Iterable[tuple[str, str]],
+    canonical_query: str,
     lowered: Mapping[str, str],
     signed_headers: Sequence[str],
     body_hash: str,
 ) -> str:
-    lines = []
-    for name in signed_headers:
-        try:
-            value = lowered[name]
-        except KeyError:
-            raise SignatureFormatError(f"signed header {name!r} is not present in the request") from None
-        lines.append(f"{name}:{value.strip()}\n")
+    try:
+        header_block = "".join([f"{name}:{lowered[name].strip()}\n" for name in signed_headers])
+    except KeyError as missing:
+        raise SignatureFormatError(
+            f"signed header {missing.args[0]!r} is not present in the request"
+        ) from None
     return (
-        f"{method.upper()}\n{_canonical_uri(path)}\n{_canonical_query(query_pairs)}\n"
-        f"{''.join(lines)}\n{';'.join(signed_headers)}\n{body_hash}"
+        f"{method.upper()}\n{_canonical_uri(path)}\n{canonical_query}\n"
+        f"{header_block}\n{';'.join(signed_headers)}\n{body_hash}"
     )
 
 
@@ -160,7 +181,7 @@ def huawei_canonical_request(
     the hex SHA-256 of the body or the ``X-Sdk-Content-Sha256`` value.
     """
     lowered = {name.lower(): value for name, value in headers.items()}
-    return _canonical(method, path, query_pairs, lowered, signed_headers, body_hash)
+    return _canonical(method, path, _canonical_query(query_pairs), lowered, signed_headers, body_hash)
 
 
 def huawei_signature(sk: str | bytes, sdk_date: str, canonical_request: str) -> str:
@@ -179,11 +200,16 @@ def _request_body(request: httpx.Request) -> bytes:
 
 
 def _header_values(request: httpx.Request) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in request.headers.raw:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("utf-8", "surrogateescape")
-        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    raw = request.headers.raw
+    headers = {
+        name.decode("latin-1").lower(): value.decode("utf-8", "surrogateescape") for name, value in raw
+    }
+    if len(headers) != len(raw):  # a repeated header: join its values in order, as a proxy would
+        headers = {}
+        for raw_name, raw_value in raw:
+            name = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("utf-8", "surrogateescape")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
     return headers
 
 
@@ -276,21 +302,21 @@ class HuaweiAKSKAuth(httpx.Auth):
         self._security_token = security_token
         self._clock = clock or utc_now
         self._project_id = project_id
-        self._last_second = -1
-        self._last_date = ""
+        self._date_cache: tuple[int, str] = (-1, "")
 
     def __repr__(self) -> str:
         # Never show the secret key or the token.
         return f"HuaweiAKSKAuth(ak={self.ak!r})"
 
     def _date(self) -> str:
-        # strftime is a measurable share of a signature; many requests fall in the same second.
-        now = self._clock()
-        second = int(now.timestamp())
-        if second != self._last_second:
-            self._last_date = datetime.fromtimestamp(second, timezone.utc).strftime(_DATE_FORMAT)
-            self._last_second = second
-        return self._last_date
+        # strftime is a measurable share of a signature and many requests fall in the same second. One tuple
+        # (not two attributes) so concurrent threads never pair a second with another second's text.
+        second = int(self._clock().timestamp())
+        cached_second, text = self._date_cache
+        if second != cached_second:
+            text = datetime.fromtimestamp(second, timezone.utc).strftime(_DATE_FORMAT)
+            self._date_cache = (second, text)
+        return text
 
     def sign(self, request: httpx.Request) -> None:
         """Add ``X-Sdk-Date`` (and token/project headers) and ``Authorization`` to ``request`` in place."""
@@ -306,9 +332,13 @@ class HuaweiAKSKAuth(httpx.Auth):
         for name, value in added:
             headers[name] = value
             values[name.lower()] = value
-        path, query = _path_and_query(request)
+        raw_path, _, raw_query = request.url.raw_path.partition(b"?")
+        query = _canonical_query_raw(raw_query.decode("latin-1")) if raw_query else ""
         signed = sorted([name for name in values if "_" not in name and name not in _UNSIGNABLE])
-        canonical = _canonical(request.method, path, query, values, signed, _body_hash(request, values))
+        body_hash = _body_hash(request, values)
+        canonical = _canonical(
+            request.method, raw_path.decode("ascii") or "/", query, values, signed, body_hash
+        )
         mac = self._mac.copy()
         digest = hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()
         mac.update(f"{HUAWEI_ALGORITHM}\n{added[0][1]}\n{digest}".encode())

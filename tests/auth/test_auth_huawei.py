@@ -8,16 +8,20 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.auth import (
     EMPTY_SHA256,
     HuaweiAKSKAuth,
     SignatureFormatError,
     huawei_canonical_request,
+    huawei_request_parts,
     huawei_signature,
     huawei_signature_for_request,
     parse_huawei_authorization,
 )
+from shared.signing_huawei import _canonical_query, _canonical_query_raw, _parse_query
 
 VECTOR_URL = "https://csms.example.com/v1/proj123/csms/abc/tags/action?b=2&a=x y&flag=true"
 VECTOR_BODY = b'{"action":"create","tags":[{"key":"k","value":"v"}]}'
@@ -234,3 +238,24 @@ async def test_async_client_sends_a_verifiable_request(fixed_clock: Callable[[],
         response = await client.post("https://x.example.com/v1/p a/?q=1&q=&r=é", json={"name": "中"})
     assert response.status_code == 200
     assert "accept-encoding" in parse_huawei_authorization(seen[0].headers["authorization"]).signed_headers
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("aZ09-._~=&+%2 é"), max_size=40))
+def test_query_fast_path_equals_decode_then_encode(raw_query: str) -> None:
+    """The signer's shortcut for plain query strings must agree with the general decode/sort/encode path."""
+    assert _canonical_query_raw(raw_query) == _canonical_query(_parse_query(raw_query))
+
+
+def test_query_fast_path_sorts_pairs_not_strings() -> None:
+    assert _canonical_query_raw("a=1&a-b=2&a") == "a=&a=1&a-b=2"
+
+
+def test_repeated_header_values_are_joined(fixed_clock: Callable[[], datetime]) -> None:
+    request = httpx.Request("GET", "https://x.example.com/", headers=[("X-Tag", "a"), ("x-tag", "b")])
+    HuaweiAKSKAuth("AK", "SK", clock=fixed_clock).sign(request)
+    parsed = parse_huawei_authorization(request.headers["Authorization"])
+    assert parsed.signed_headers.count("x-tag") == 1
+    _, _, headers, _ = huawei_request_parts(request)
+    assert headers["x-tag"] == "a,b"
+    assert huawei_signature_for_request(request, "SK", parsed.signed_headers) == parsed.signature
