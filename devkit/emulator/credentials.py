@@ -91,6 +91,7 @@ class IamUser:
     name: str
     id: str
     password: str = field(repr=False)
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -177,13 +178,14 @@ class EmulatorCredentials:
         )
         return creds
 
-    def add_user(self, domain_name: str, name: str, password: str) -> IamUser:
+    def add_user(self, domain_name: str, name: str, password: str, *, enabled: bool = True) -> IamUser:
         user = IamUser(
             domain_name=domain_name,
             domain_id=hex_id("domain", domain_name),
             name=name,
             id=hex_id("user", domain_name, name),
             password=password,
+            enabled=enabled,
         )
         with self._lock:
             self._users[(domain_name, name)] = user

@@ -5,7 +5,8 @@ Accepted sources, all reduced to a set of active IAM user ids:
 * JSON: a list of ids; a list of user objects (``id`` or ``user_id``); or an object with ``users`` holding
   such a list - which is exactly IAM's ``GET /v3/users`` answer, so an exported IAM listing works as is;
 * CSV with a header row naming an ``id`` or ``user_id`` column;
-* a file path (``file://`` optional) or an ``http(s)://`` URL serving either format.
+* a file path (``file://`` optional) or an ``http(s)://`` URL serving either format;
+* the live IAM user list (:func:`load_iam_roster`).
 
 A user object or CSV row with ``enabled``/``active`` false counts as departed (IAM disables users before
 deleting them). An empty roster is refused: read from a broken export it would make every seat look
@@ -19,13 +20,16 @@ import io
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from shared.errors import OpsfnError
 
-__all__ = ["Roster", "RosterError", "load_roster", "parse_roster"]
+if TYPE_CHECKING:
+    from shared.clients.iam import IamClient
+
+__all__ = ["Roster", "RosterError", "load_iam_roster", "load_roster", "parse_roster"]
 
 _ID_KEYS = ("user_id", "id")
 _FLAG_KEYS = ("enabled", "active")
@@ -119,6 +123,12 @@ async def load_roster(location: str, *, http: httpx.AsyncClient | None = None) -
         raise RosterError(f"cannot read roster file {path}: {exc.strerror}") from None
     fmt = {".json": "json", ".csv": "csv"}.get(path.suffix.lower())
     return parse_roster(content, source=str(path), fmt=fmt)
+
+
+async def load_iam_roster(iam: IamClient) -> Roster:
+    """The account's IAM users (``GET /v3/users``); disabled users count as departed."""
+    users = await iam.list_users()
+    return Roster.from_users([u.model_dump() for u in users], source="IAM user list")
 
 
 async def _fetch(url: str, http: httpx.AsyncClient | None) -> Roster:

@@ -83,6 +83,16 @@ class Project(_Model):
     parent_id: str | None = None
 
 
+class User(_Model):
+    """One entry of ``GET /v3/users``."""
+
+    id: str
+    name: str
+    domain_id: str
+    enabled: bool = True
+    description: str | None = None
+
+
 class TemporaryCredential(_Model):
     """Temporary AK/SK: sign with ``access``/``secret`` and send ``securitytoken`` as ``X-Security-Token``."""
 
@@ -177,6 +187,16 @@ class IamClient(ServiceClient):
             self.http, "GET", "/v3/projects", params={"name": name} if name else None, headers=headers
         )
         return [Project.model_validate(p) for p in data.get("projects", [])]
+
+    async def list_users(self, *, enabled: bool | None = None, name: str | None = None) -> list[User]:
+        """The users of the caller's account (IAM answers the whole list; it has no paging)."""
+        params: dict[str, str] = {}
+        if enabled is not None:
+            params["enabled"] = "true" if enabled else "false"
+        if name:
+            params["name"] = name
+        data = await request_json(self.http, "GET", "/v3/users", params=params or None)
+        return [User.model_validate(u) for u in data.get("users", [])]
 
     async def project_id_for(self, region: str) -> str:
         """The id of the project named after ``region``; :class:`LookupError` when there is none."""

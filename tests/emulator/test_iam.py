@@ -230,3 +230,30 @@ async def test_bad_request_error_class_for_unsupported_method(emulator: Emulator
     from shared.errors import error_from_response
 
     assert isinstance(error_from_response(response.status_code, response.content), BadRequestError)
+
+
+async def test_list_users_of_the_callers_domain_with_filters(iam: IamClient, emulator: Emulator) -> None:
+    """GET /v3/users lists only the caller's domain; ``enabled`` and ``name`` filter; other domains stay
+    invisible."""
+    creds = emulator.credentials
+    assert creds is not None
+    gone = creds.add_user(DEMO_IAM_DOMAIN, "leaver", "pw-leaver-1", enabled=False)
+    creds.add_user("other-domain", "stranger", "pw-stranger-1")
+    users = await iam.list_users()
+    names = {u.name for u in users}
+    assert {DEMO_IAM_USER, "leaver"} <= names and "stranger" not in names
+    assert [u.id for u in await iam.list_users(enabled=False)] == [gone.id]
+    assert [u.name for u in await iam.list_users(name=DEMO_IAM_USER)] == [DEMO_IAM_USER]
+    assert "pw-leaver-1" not in repr(users)
+
+
+def test_list_users_rejects_a_bad_enabled_filter(emulator: Emulator) -> None:
+    with httpx.Client(transport=emulator.transport(), base_url="https://iam.example.com") as client:
+        settings = Settings.from_env()
+        response = client.get(
+            "/v3/users",
+            params={"enabled": "maybe"},
+            auth=HuaweiAKSKAuth(settings.huawei_ak, settings.huawei_sk),
+        )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == 400

@@ -253,3 +253,19 @@ async def test_roster_from_a_url_never_echoes_its_query() -> None:
         with pytest.raises(RosterError) as caught:
             await load_roster("https://hr.example.com/gone.json?token=s3cr3t", http=http)
     assert "HTTP 404" in str(caught.value) and "s3cr3t" not in str(caught.value)
+
+
+async def test_roster_from_the_iam_user_list_drops_disabled_users(emulator: Emulator) -> None:
+    """The live IAM roster: enabled users of the account count as present, disabled ones as departed."""
+    from devkit.emulator.credentials import DEMO_IAM_DOMAIN
+    from functions.license_reconcile.roster import load_iam_roster
+    from shared.clients.iam import IamClient
+
+    creds = emulator.credentials
+    assert creds is not None
+    stay = creds.add_user(DEMO_IAM_DOMAIN, "stayer", "pw-1")
+    gone = creds.add_user(DEMO_IAM_DOMAIN, "leaver", "pw-2", enabled=False)
+    async with IamClient.from_settings(Settings.from_env(), transport=emulator.transport()) as iam:
+        roster = await load_iam_roster(iam)
+    assert stay.id in roster and gone.id not in roster
+    assert roster.source == "IAM user list"

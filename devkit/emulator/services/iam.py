@@ -1,12 +1,14 @@
 """Fake Huawei IAM (``huaweicloudsdkiam`` v3): tokens, projects, temporary AK/SK (platform.md §7).
 
-Three operations are what opsfn and the official SDKs need:
+Four operations are what opsfn and the official SDKs need:
 
 * ``POST /v3/auth/tokens`` - password or agency (``assume_role``) token; 201 with the token in the
   ``X-Subject-Token`` header and
   ``token{methods, issued_at, expires_at, user, project|domain, roles, catalog}``
   in the body (``?nocatalog=true`` drops the catalog). Valid 24 h.
 * ``GET /v3/projects`` - the caller's projects, ``name`` filter (the core SDK resolves project ids this way).
+* ``GET /v3/users`` - the users of the caller's domain (``name``/``enabled``/``domain_id`` filters), which
+  the seat reconciliation reads as its roster.
 * ``POST /v3.0/OS-CREDENTIAL/securitytokens`` - temporary AK/SK + security token by token or by agency;
   201 with ``credential{access, secret, securitytoken, expires_at}``, ``duration_seconds`` 900-86400
   (default 900).
@@ -251,6 +253,44 @@ def make_service(emulator: Emulator) -> Service[None]:
                         "links": {"self": f"{base}/{p.id}"},
                     }
                     for p in projects
+                ],
+            },
+        )
+
+    @service.route("GET", "/v3/users", "KeystoneListUsers")
+    def list_users(call: Call, backend: None) -> httpx.Response:
+        creds = _creds(emulator)
+        verify_huawei(emulator, service, call.request)
+        caller_domain = _caller_domain(creds, call)
+        query = call.query
+        enabled = query.get("enabled")
+        if enabled is not None and enabled not in ("true", "false"):
+            raise iam_error(400, "Invalid input for field 'enabled': expected true or false.")
+        users = [
+            u
+            for u in creds.users()
+            if u.domain_id == caller_domain
+            and ("name" not in query or u.name == query["name"])
+            and ("domain_id" not in query or u.domain_id == query["domain_id"])
+            and (enabled is None or u.enabled == (enabled == "true"))
+        ]
+        base = f"{call.request.url.scheme}://{call.request.url.netloc.decode()}/v3/users"
+        return json_response(
+            200,
+            {
+                "links": {"self": base, "previous": None, "next": None},
+                "users": [
+                    {
+                        "id": u.id,
+                        "name": u.name,
+                        "domain_id": u.domain_id,
+                        "enabled": u.enabled,
+                        "description": "",
+                        "password_expires_at": None,
+                        "pwd_status": True,
+                        "links": {"self": f"{base}/{u.id}"},
+                    }
+                    for u in users
                 ],
             },
         )
