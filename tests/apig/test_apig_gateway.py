@@ -171,3 +171,20 @@ async def test_iam_auth_api_uses_the_cloud_credentials(
 
     assert isinstance(settings, Settings)
     assert (await caller.get(url, auth=settings.huawei_auth())).status_code == 200
+
+
+async def test_prefix_match_forwards_the_rest_of_the_path(
+    apig: ApigClient, caller: httpx.AsyncClient, backend: ApigBackend
+) -> None:
+    group = await apig.create_group("prefix_group")
+    api = await apig.create_api(http_api(group.id, match_mode="SWA", req_method="ANY"))
+    await apig.publish_api(api.id)
+    urls: list[str] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        urls.append(f"{request.method} {request.url}")
+        return json_response(200, {})
+
+    backend.http_backend = record
+    await caller.post(f"{GATEWAY_PREFIX}/{group.id}/test/http/orders/7", params={"x": "1"})
+    assert urls == ["GET https://backend.example.com:8443/benchmark/orders/7?x=1"]

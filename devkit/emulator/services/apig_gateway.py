@@ -62,9 +62,7 @@ def match_path(definition: dict[str, Any], method: str, path: str) -> dict[str, 
         else:
             regex += re.escape(part)
     if definition.get("match_mode") == "SWA":
-        found = re.match(regex + r"(?:/.*)?$", path) or (
-            re.match(regex, path) if regex.endswith("/") else None
-        )
+        found = re.match(regex if regex.endswith("/") else regex + r"(?:/.*)?$", path)
     else:
         found = re.fullmatch(regex, path)
     return dict(found.groupdict()) if found else None
@@ -124,8 +122,10 @@ def call_backend(
         uri = _substitute_variables(inst, definition["group_id"], env_id, str(web["req_uri"]))
         for name, value in (path_params or {}).items():
             uri = re.sub(r"\{" + re.escape(name) + r"\+?\}", value, uri)
-        if definition.get("match_mode") == "SWA" and path_params is not None:
-            uri = uri.rstrip("/") + path[len(definition["req_uri"].rstrip("/")) :] if "{" not in uri else uri
+        front = str(definition["req_uri"])
+        if definition.get("match_mode") == "SWA" and "{" not in front and path.startswith(front.rstrip("/")):
+            # A prefix-matched API forwards the rest of the path below the backend path.
+            uri = uri.rstrip("/") + path[len(front.rstrip("/")) :]
         url = f"{web['req_protocol'].lower()}://{host}{uri}"
         method_out = method if web["req_method"] == "ANY" else web["req_method"]
         extra_headers = {}
