@@ -218,8 +218,11 @@ class FunctionApp:
 
     def _run_sync(self, event: Any, context: Any, platform: str | None) -> InvocationOutput:
         try:
-            asyncio.get_running_loop()
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
+            running = None
+        if running is None:
+            # Outside the except block, so handler tracebacks are not chained to this lookup.
             return asyncio.run(self.ainvoke(event, context, platform))
         # Called from inside an event loop (an async server or test): run on a private loop in a thread.
         from concurrent.futures import ThreadPoolExecutor

@@ -33,6 +33,7 @@ traceback.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,7 +149,7 @@ def answer_for(exc: BaseException) -> ErrorAnswer:
     if isinstance(exc, SettingError):
         # The message names the variable, never its value (SettingError's contract).
         return ErrorAnswer(500, {"error": "configuration", "message": str(exc)}, True)
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):  # distinct classes before Python 3.11
         return ErrorAnswer(
             504, {"error": "timeout", "message": "the function ran out of time"}, True, log_traceback=False
         )

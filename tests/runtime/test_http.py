@@ -360,3 +360,45 @@ def test_malformed_http_envelope_is_400():
     response = app.functiongraph_handler({"httpMethod": "POST", "body": "%%%", "isBase64Encoded": True}, None)
     assert response["statusCode"] == 400
     assert body_of(response)["error"] == "bad_event"
+
+
+def test_github_signature_verification(monkeypatch):
+    import hashlib
+    import hmac
+
+    monkeypatch.setenv("OPSFN_WEBHOOK_SECRET", "github-shared-secret")
+    app = FunctionApp("api_publish")
+
+    @app.http(model=Purchase, verify="github")
+    def on_push(req: Purchase, inv: Invocation) -> dict[str, str]:
+        return {"user": req.user}
+
+    digest = hmac.new(b"github-shared-secret", BODY, hashlib.sha256).hexdigest()
+    headers = {"X-Hub-Signature-256": f"sha256={digest}", "X-GitHub-Delivery": "guid-1"}
+    assert app.invoke_local(webhook_event("POST", "/", headers, BODY))["statusCode"] == 200
+    assert app.invoke_local(webhook_event("POST", "/", headers, BODY))["statusCode"] == 401  # replay
+    headers["X-GitHub-Delivery"] = "guid-2"
+    headers["X-Hub-Signature-256"] = "sha256=" + "0" * 64
+    assert app.invoke_local(webhook_event("POST", "/", headers, BODY))["statusCode"] == 401
+
+
+def test_store_outage_is_503_and_nothing_runs():
+    from shared.idempotency import IdempotencyStoreError
+    from shared.idempotency.memory import MemoryStore
+
+    class DownStore(MemoryStore):
+        def put_if_absent(self, record, now):
+            raise IdempotencyStoreError("Redis store failed (ConnectionError)")
+
+    calls = []
+    app = FunctionApp("fn", store=DownStore())
+
+    @app.http(model=Purchase, idempotency_key=lambda m: m.request_id)
+    def on_request(req: Purchase, inv: Invocation) -> None:
+        calls.append(1)
+
+    response = app.invoke_local(webhook_event("POST", "/", {}, BODY))
+    assert response["statusCode"] == 503
+    assert body_of(response)["error"] == "idempotency_unavailable"
+    assert response["headers"]["Retry-After"] == "5"
+    assert calls == []
