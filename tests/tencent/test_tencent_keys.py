@@ -159,6 +159,8 @@ async def test_usage_plans_bind_keys_and_environments(client: TencentApigwClient
     )
     with pytest.raises(ConflictError) as api_bound:
         await client.delete_api(service.service_id, api.api_id)
+    # The DeleteApi page prints the truncated "FailedOperation.ApiBindEnvironmen"; the global list has the
+    # full name (twice), so the page is the typo.
     assert api_bound.value.error_code == "FailedOperation.ApiBindEnvironment"
 
     service_level = await client.describe_service_usage_plan(service.service_id)

@@ -143,3 +143,40 @@ async def test_throttling_is_typed_and_only_reads_are_retried() -> None:
     counts = emulator.faults.counts
     assert counts[("tencent_apigw", "DescribeServicesStatus", "throttle")] == 3
     assert counts[("tencent_apigw", "CreateService", "throttle")] == 1
+
+
+async def test_usage_plan_request_cap_follows_each_actions_own_table(tc_emulator: Emulator) -> None:
+    """CreateUsagePlan prints ``MaxRequestNum`` as -1 or [1, 999999999], ModifyUsagePlan as [1, 99999999].
+
+    The two tables disagree; each action enforces its own table, so a cap the create accepted cannot be
+    re-sent unchanged through modify.
+    """
+    created = await _v3(tc_emulator, "CreateUsagePlan", {"UsagePlanName": "p", "MaxRequestNum": 999_999_999})
+    plan = created.json()["Response"]["Result"]
+    assert plan["MaxRequestNum"] == 999_999_999
+    too_big = {"UsagePlanId": plan["UsagePlanId"], "MaxRequestNum": 999_999_999}
+    assert _error(await _v3(tc_emulator, "ModifyUsagePlan", too_big)) == "InvalidParameterValue.RangeExceeded"
+    ok = await _v3(
+        tc_emulator, "ModifyUsagePlan", {"UsagePlanId": plan["UsagePlanId"], "MaxRequestNum": 99_999_999}
+    )
+    assert ok.json()["Response"]["Result"]["MaxRequestNum"] == 99_999_999
+
+
+async def test_backend_timeout_accepts_the_wider_documented_bound(tc_emulator: Emulator) -> None:
+    """The HTTP-backend overview says 30 s, the public-URL and websocket pages 30 min, the CreateApi table
+    gives no bound; the emulator accepts up to 1800 s so that no documented configuration is refused."""
+    service = (await _v3(tc_emulator, "CreateService", {"ServiceName": "t", "Protocol": "http"})).json()
+    base = {
+        "ServiceId": service["Response"]["ServiceId"],
+        "Protocol": "HTTP",
+        "ServiceType": "MOCK",
+        "ServiceMockReturnMessage": "x",
+    }
+    ok = await _v3(
+        tc_emulator,
+        "CreateApi",
+        {**base, "ServiceTimeout": 1800, "RequestConfig": {"Path": "/a", "Method": "GET"}},
+    )
+    assert ok.json()["Response"]["Result"]["ApiId"].startswith("api-")
+    over = {**base, "ServiceTimeout": 1801, "RequestConfig": {"Path": "/b", "Method": "GET"}}
+    assert _error(await _v3(tc_emulator, "CreateApi", over)) == "InvalidParameterValue.RangeExceeded"
