@@ -182,11 +182,12 @@ def verify_standard_webhook(
     raw_sigs = lowered.get("webhook-signature", "")
     if not msg_id or not raw_ts or not raw_sigs:
         raise WebhookVerificationError("missing webhook-id, webhook-timestamp or webhook-signature header")
-    if "." in msg_id or "." in raw_ts or not raw_ts.strip().isdigit():
+    stamp = raw_ts.strip()
+    if "." in msg_id or not (stamp.isascii() and stamp.isdigit()):
         raise WebhookVerificationError("malformed webhook-id or webhook-timestamp header")
     _check_size(body, max_body_bytes)
     now = (clock or _utc_now)().timestamp()
-    sent = int(raw_ts.strip())
+    sent = int(stamp)
     if sent < now - tolerance_seconds:
         raise WebhookVerificationError("webhook timestamp is too old")
     if sent > now + tolerance_seconds:
@@ -204,7 +205,7 @@ def verify_standard_webhook(
             raise WebhookVerificationError("malformed webhook-signature header") from None
     if not candidates:
         raise WebhookVerificationError("no v1 signature in webhook-signature header")
-    expected = [_webhook_signature(key, msg_id, raw_ts.strip(), body) for key in keys]
+    expected = [_webhook_signature(key, msg_id, stamp, body) for key in keys]
     # Check every pair (no early exit) so timing does not reveal which secret or position matched.
     matched = False
     for want in expected:

@@ -129,6 +129,7 @@ def test_rotation_several_secrets_and_several_signatures(now: Callable[[], datet
         ({"webhook-timestamp": None}, "missing"),
         ({"webhook-timestamp": "12.5"}, "malformed"),
         ({"webhook-timestamp": "yesterday"}, "malformed"),
+        ({"webhook-timestamp": "\u0661\u0667\u0661\u0664"}, "malformed"),  # Arabic-Indic digits
         ({"webhook-id": "msg.1"}, "malformed"),
         ({"webhook-signature": "garbage"}, "malformed"),
         ({"webhook-signature": "v1,not*base64"}, "malformed"),
