@@ -72,6 +72,8 @@ async def test_common_errors(tc_emulator: Emulator) -> None:
     assert _error(await _v3(tc_emulator, "DescribeServicesStatus", unsupported)) == (
         "InvalidParameterValue.InvalidFilterNotSupportedName"
     )
+    misspelt = {"ServiceName": "demo", "Protocol": "http", "ServiceDescription": "x"}
+    assert _error(await _v3(tc_emulator, "CreateService", misspelt)) == "UnknownParameter"
     # The framework verifies the signature first: a wrong key never reaches the action.
     wrong = await _v3(tc_emulator, "DescribeServicesStatus", secret_key="not-the-key")
     assert _error(wrong) == "AuthFailure.SignatureFailure"
@@ -180,3 +182,10 @@ async def test_backend_timeout_accepts_the_wider_documented_bound(tc_emulator: E
     assert ok.json()["Response"]["Result"]["ApiId"].startswith("api-")
     over = {**base, "ServiceTimeout": 1801, "RequestConfig": {"Path": "/b", "Method": "GET"}}
     assert _error(await _v3(tc_emulator, "CreateApi", over)) == "InvalidParameterValue.RangeExceeded"
+
+
+def test_every_action_has_its_parameter_table() -> None:
+    from devkit.emulator.services.tencent_apigw import ACTIONS
+    from devkit.emulator.services.tencent_apigw_schema import PARAMETERS
+
+    assert set(ACTIONS) == set(PARAMETERS)

@@ -9,8 +9,9 @@ module parses the call, dispatches on the action and answers the way Tencent doe
 application/json`` exactly (the official SDK only looks for ``Error`` under that content type).
 
 Actions live in :mod:`.tencent_apigw_services` (services, APIs, releases) and :mod:`.tencent_apigw_keys`
-(keys, usage plans, apps); published APIs are served by :mod:`.tencent_apigw_gateway`. Quotas come from the
-document's limits table and can be replaced with ``build_emulator(tencent_apigw_quotas=Quotas(...))``.
+(keys, usage plans, apps), their parameter names in :mod:`.tencent_apigw_schema`; published APIs are
+served by :mod:`.tencent_apigw_gateway`. Quotas come from the document's limits table and can be replaced
+with ``build_emulator(tencent_apigw_quotas=Quotas(...))``.
 
 Only requests that carry ``X-TC-Action`` or an ``Action`` parameter are treated as Tencent calls; anything
 else reaching ``/`` gets the emulator's ordinary "no such API" 404, so this route never swallows another
@@ -41,6 +42,7 @@ from devkit.emulator.core import (
 from devkit.emulator.services import tencent_apigw_keys, tencent_apigw_services
 from devkit.emulator.services.tencent_apigw_gateway import make_gateway_service
 from devkit.emulator.services.tencent_apigw_params import Params, unflatten_v1
+from devkit.emulator.services.tencent_apigw_schema import PARAMETERS
 from devkit.emulator.services.tencent_apigw_services import ActionContext
 from devkit.emulator.services.tencent_apigw_state import DEFAULT_QUOTAS, Quotas, TencentApigwBackend
 from devkit.emulator.verification import tencent_isolation_key, tencent_v1_params
@@ -168,6 +170,9 @@ def _make_handler(
             run = ACTIONS.get(action)
             if run is None:
                 raise tencent_error("InvalidAction", f"The action `{action}` does not exist.")
+            unknown = sorted(set(params) - PARAMETERS[action])
+            if unknown:
+                raise tencent_error("UnknownParameter", f"The parameter `{unknown[0]}` is not recognized.")
             with lock:
                 fields = run(ActionContext(backend=backend, params=Params(params), now=clock()))
             return _answer(fields, request_id)
