@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 import httpx
 import pytest
@@ -51,15 +51,22 @@ _BODY = st.one_of(
 )
 
 
-def _quote_segment(segment: str) -> str:
-    # Percent-encode the characters that would end the path, so the generated segment survives as path text.
+def _escape_segment(segment: str) -> str:
+    # Percent-encode only the characters that would end the path; httpx encodes the rest (spaces, unicode).
     return segment.replace("%", "%25").replace("?", "%3F").replace("#", "%23").replace("/", "%2F")
+
+
+_SEGMENT_FORM = st.sampled_from(
+    [_escape_segment, lambda s: quote(s, safe=""), lambda s: quote(s, safe="~!$&'()*+,;=:@")]
+)
+_QUERY_KEY = st.one_of(st.sampled_from(["a", "b", "a b", "é"]), _QUERY_TEXT.filter(bool))
 
 
 @st.composite
 def huawei_requests(draw: st.DrawFn) -> dict[str, Any]:
     segments = draw(st.lists(_SEGMENT, min_size=0, max_size=4))
-    path = "/" + "/".join(_quote_segment(s) for s in segments)
+    # Raw text, fully percent-encoded, or encoded except reserved characters: all must sign alike.
+    path = "/" + "/".join(draw(_SEGMENT_FORM)(s) for s in segments)
     if draw(st.booleans()):
         path += "/"
     headers = draw(st.dictionaries(_HEADER_NAME, _HEADER_VALUE, max_size=3))
@@ -73,7 +80,7 @@ def huawei_requests(draw: st.DrawFn) -> dict[str, Any]:
     return {
         "method": draw(st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"])),
         "path": path,
-        "query": draw(st.lists(st.tuples(_QUERY_TEXT.filter(bool), _QUERY_TEXT), max_size=5)),
+        "query": draw(st.lists(st.tuples(_QUERY_KEY, _QUERY_TEXT), max_size=6)),
         "headers": lowered,
         "content_type": content_type,
         "body": draw(_BODY),
