@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.idempotency import Claim, Idempotency
+from shared.idempotency import Claim, Idempotency, IdempotencyPayloadMismatch, payload_hash
 from shared.runtime_context import Invocation
 from shared.runtime_errors import answer_for
 from shared.runtime_support import (
@@ -64,6 +64,9 @@ class _Pending:
     record: Record
     item: BaseModel
     claim: Claim | None = None
+    followers: list[int] = field(default_factory=list)
+    """Later records of the same batch with the same key and payload: they share this outcome, because
+    claiming them would find this record's own lock (and, with a wait configured, wait on itself)."""
 
 
 @dataclass
@@ -95,9 +98,11 @@ async def _prepare(
     key_fn: Callable[[Any], Any] | None,
     idem: Idempotency,
     inv: Invocation,
+    margin: float,
 ) -> list[_Pending]:
     """Validate and claim every record; failures and replays are settled in ``batch.results``."""
     pending: list[_Pending] = []
+    leaders: dict[str, _Pending] = {}
     remaining = inv.remaining_seconds()
     for index, record in enumerate(batch.records):
         if record.error is not None:
@@ -112,7 +117,19 @@ async def _prepare(
         try:
             raw = key_fn(item) if key_fn is not None else None
             raw_key = f"record:{record.dedupe_key}" if raw is None or str(raw) == "" else f"key:{raw}"
-            claim = await idem.claim(raw_key, item.model_dump(mode="json"), in_progress_timeout=remaining)
+            payload = item.model_dump(mode="json")
+            leader = leaders.get(raw_key)
+            if leader is not None:
+                if leader.claim is not None and leader.claim.payload_hash != payload_hash(payload):
+                    raise IdempotencyPayloadMismatch("same key, different payload within one batch")
+                leader.followers.append(index)
+                continue
+            claim = await idem.claim(
+                raw_key,
+                payload,
+                in_progress_timeout=remaining,
+                max_wait=None if remaining is None else remaining - margin,
+            )
         except Exception as exc:
             answer = answer_for(exc)
             if answer.log_traceback:
@@ -124,7 +141,9 @@ async def _prepare(
                 record.id, RecordOutcome.success(claim.response), replayed=True
             )
             continue
-        pending.append(_Pending(index, record, item, claim))
+        entry = _Pending(index, record, item, claim)
+        leaders[raw_key] = entry
+        pending.append(entry)
     return pending
 
 
@@ -135,6 +154,8 @@ def _settle(
     if outcome.ok:
         outcome = RecordOutcome.success(to_json_data(outcome.result))
     batch.results[entry.index] = BatchItemResult(entry.record.id, outcome)
+    for index in entry.followers:
+        batch.results[index] = BatchItemResult(batch.records[index].id, outcome, replayed=outcome.ok)
     if entry.claim is None:
         return
     try:
@@ -159,7 +180,7 @@ async def run_batch(spec: BatchSpec, inv: Invocation, services: Services) -> lis
     """All valid, unclaimed records go to the handler at once; it returns one outcome per item."""
     batch = _Batch(inv.trigger.records)
     idem = services.idempotency()
-    pending = await _prepare(batch, spec.model, spec.idempotency_key, idem, inv)
+    pending = await _prepare(batch, spec.model, spec.idempotency_key, idem, inv, services.timeout_margin)
     if pending:
         remaining = inv.remaining_seconds()
         timeout = None if remaining is None else remaining - services.timeout_margin
@@ -181,7 +202,7 @@ async def run_events(spec: EventSpec, inv: Invocation, services: Services) -> li
     """One handler call per event (CTS trace or CloudEvent); outcomes as for batches."""
     batch = _Batch(inv.trigger.records)
     idem = services.idempotency()
-    pending = await _prepare(batch, spec.model, spec.idempotency_key, idem, inv)
+    pending = await _prepare(batch, spec.model, spec.idempotency_key, idem, inv, services.timeout_margin)
     for entry in pending:
         scoped = inv.for_record(entry.record)
         remaining = scoped.remaining_seconds()

@@ -142,7 +142,10 @@ async def run_http(spec: HttpSpec, inv: Invocation, services: Services) -> HttpO
                 idem = services.idempotency()
                 remaining = inv.remaining_seconds()
                 claim = await idem.claim(
-                    str(raw_key), model.model_dump(mode="json"), in_progress_timeout=remaining
+                    str(raw_key),
+                    model.model_dump(mode="json"),
+                    in_progress_timeout=remaining,
+                    max_wait=None if remaining is None else remaining - services.timeout_margin,
                 )
                 if claim.replayed:
                     stored = HttpResponse.from_stored(claim.response or {})

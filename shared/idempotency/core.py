@@ -119,13 +119,21 @@ class Idempotency:
         return f"{self.namespace}#{digest}"
 
     async def claim(
-        self, raw_key: str, payload: Any = None, *, in_progress_timeout: float | None = None
+        self,
+        raw_key: str,
+        payload: Any = None,
+        *,
+        in_progress_timeout: float | None = None,
+        max_wait: float | None = None,
     ) -> Claim:
         """Take the lock for ``raw_key`` or return the stored response of a completed duplicate.
 
-        Raises :class:`IdempotencyInProgress` / :class:`IdempotencyPayloadMismatch` (both 409) and
+        ``max_wait`` caps this claim's wait for an in-progress original (the runtime passes the time the
+        invocation has left, so waiting never outlives the function). Raises
+        :class:`IdempotencyInProgress` / :class:`IdempotencyPayloadMismatch` (both 409) and
         :class:`IdempotencyStoreError` when the store fails.
         """
+        wait_budget = self.wait_seconds if max_wait is None else max(0.0, min(self.wait_seconds, max_wait))
         key = self.key_for(raw_key)
         digest = payload_hash(payload) if payload is not None else ""
         timeout = in_progress_timeout if in_progress_timeout and in_progress_timeout > 0 else None
@@ -160,9 +168,9 @@ class Idempotency:
             if existing.status == COMPLETED:
                 response = None if existing.response is None else json.loads(existing.response)
                 return Claim(key=key, payload_hash=digest, replayed=True, response=response)
-            if waited >= self.wait_seconds:
+            if waited >= wait_budget:
                 raise IdempotencyInProgress("a request with this idempotency key is already in progress")
-            pause = min(delay, self.wait_seconds - waited)
+            pause = min(delay, wait_budget - waited)
             await self._sleep(pause)
             waited += pause
             delay = min(delay * 2, 0.25)

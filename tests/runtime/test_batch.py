@@ -213,3 +213,27 @@ def test_queue_event_without_batch_handler_is_rejected_not_raised():
     response = app.invoke_local(queue_event(["x"]))
     assert response["status"] == 400
     assert response["error"] == "no_handler"
+
+
+def test_duplicates_within_one_batch_share_one_execution():
+    """With a wait configured, claiming a duplicate of a record of the *same* batch would wait on the
+    batch's own lock; duplicates are therefore grouped before the handler runs."""
+    calls: list[str] = []
+    app = FunctionApp("fn", idempotency_wait=30)
+
+    @app.batch(model=Release, idempotency_key=lambda m: m.request_id)
+    def on_batch(items: list[Release], inv: Invocation) -> list[RecordOutcome]:
+        calls.extend(i.request_id for i in items)
+        return [RecordOutcome.success(i.user) for i in items]
+
+    import time
+
+    started = time.monotonic()
+    response = app.invoke_local(kafka([msg("a", "ann"), msg("b", "bob"), msg("a", "ann"), msg("a", "eve")]))
+    assert time.monotonic() - started < 5
+    assert calls == ["a", "b"]
+    results = response["results"]
+    assert [r["status"] for r in results] == ["ok", "ok", "ok", "failed"]
+    assert results[2] == {"id": results[2]["id"], "status": "ok", "result": "ann", "replayed": True}
+    assert results[3]["error"] == "idempotency_payload_mismatch"
+    assert results[3]["retryable"] is False
