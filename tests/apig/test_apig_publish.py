@@ -185,3 +185,23 @@ async def test_apig_9008_on_http_500_is_throttling(apig: ApigClient, backend: Ap
     with pytest.raises(ThrottledError) as err:
         await apig.create_group("never_created")
     assert (err.value.status, err.value.error_code) == (500, "APIG.9008")
+
+
+async def test_api_changes_leave_cts_shaped_traces(
+    apig: ApigClient, group_id: str, backend: ApigBackend
+) -> None:
+    """What ``publish_guardrail`` consumes: CTS traces named as APIG records them (platform.md §6)."""
+    api = await apig.create_api(mock_api(group_id))
+    record = await apig.publish_api(api.id)
+    await apig.switch_version(api.id, record.version_id)
+    await apig.batch_offline([api.id])
+    names = [(t["trace_name"], t["resource_type"], t["resource_id"]) for t in backend.traces]
+    assert names == [
+        ("createApi", "Api", api.id),
+        ("publishApi", "Api", api.id),
+        ("switchApiVersion", "Api", api.id),
+        ("batchPublishOrOfflineApi", "Api", api.id),
+    ]
+    published = backend.traces[1]
+    assert published["service_type"] == "APIG" and published["response"]["publish_id"] == record.publish_id
+    assert published["user"]["access_key_id"] and published["request"]["env_id"] == RELEASE_ENV_ID

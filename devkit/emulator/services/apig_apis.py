@@ -65,6 +65,7 @@ def register(svc: Service[ApigBackend]) -> None:
         in_group = sum(1 for a in inst.apis if a["group_id"] == api["group_id"])
         quota_check(inst, "API_NUM_LIMIT_PER_GROUP", in_group, "APIG.3125", "APIs in the API group")
         inst.apis.put(api)
+        backend.record_trace(call, "createApi", api, {"group_id": api["group_id"]}, {"id": api["id"]})
         return created(api_view(inst, api))
 
     @svc.route("PUT", BASE + "/apis/{api_id}", "UpdateApiV2")
@@ -73,6 +74,7 @@ def register(svc: Service[ApigBackend]) -> None:
         old = inst.api(call.path_params["api_id"])
         api = build_definition(inst, body_of(call), old)
         inst.apis.put(api)
+        backend.record_trace(call, "updateApi", api, {"group_id": api["group_id"]}, {"id": api["id"]})
         return ok(api_view(inst, api))
 
     @svc.route("GET", BASE + "/apis/{api_id}", "ShowDetailsOfApiV2")

@@ -133,9 +133,10 @@ def register(svc: Service[ApigBackend]) -> None:
         remark = str(body.get("remark", ""))
         if len(remark) > 255:
             raise bad_value("remark")
-        if action == "online":
-            return created(_record_view(publish(inst, api, env_id, remark)))
-        return created(_record_view(offline(inst, api, env_id)))
+        record = publish(inst, api, env_id, remark) if action == "online" else offline(inst, api, env_id)
+        trace = "publishApi" if action == "online" else "offlineApi"
+        backend.record_trace(call, trace, api, {"action": action, "env_id": env_id}, _record_view(record))
+        return created(_record_view(record))
 
     @svc.route("POST", BASE + "/apis/publish", "BatchPublishOrOfflineApiV2")
     def batch(call: Call, backend: ApigBackend) -> httpx.Response:
@@ -158,10 +159,12 @@ def register(svc: Service[ApigBackend]) -> None:
             try:
                 if api is None:
                     raise not_found("APIG.3002", f"Api {api_id} not found")
-                if action == "online":
-                    success.append(_record_view(publish(inst, api, env_id, remark)))
-                else:
-                    success.append(_record_view(offline(inst, api, env_id)))
+                record = (
+                    publish(inst, api, env_id, remark) if action == "online" else offline(inst, api, env_id)
+                )
+                success.append(_record_view(record))
+                request = {"action": action, "env_id": env_id}
+                backend.record_trace(call, "batchPublishOrOfflineApi", api, request, _record_view(record))
             except ApiError as exc:  # the error becomes this API's failure entry
                 err = exc.response.json()
                 item = {"api_id": api_id, "error_code": err["error_code"], "error_msg": err["error_msg"]}
@@ -212,6 +215,7 @@ def register(svc: Service[ApigBackend]) -> None:
             inst.versions[record["version_id"]]["status"] = 2
         record.update({"version_id": version_id, "publish_time": stamp})
         version["status"] = 1
+        backend.record_trace(call, "switchApiVersion", api, {"version_id": version_id}, _record_view(record))
         return ok(_record_view(record))
 
     @svc.route("GET", BASE + "/apis/runtime/{api_id}", "ListApiRuntimeDefinitionV2")

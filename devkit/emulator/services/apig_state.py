@@ -262,6 +262,42 @@ class ApigBackend:
     # The next ``throttle_next`` instance-scoped calls answer as the real gateway does when it sheds load:
     # HTTP 500 with ``APIG.9008`` (there is no 429 in APIG's management API).
     throttle_next: int = 0
+    # CTS-shaped traces of the API-changing calls (``publishApi``, ``offlineApi``, ...), oldest first, so a
+    # local runtime can feed them to functions as CTS trigger events (platform.md §6 names and fields).
+    traces: list[dict[str, Any]] = field(default_factory=list)
+
+    def record_trace(
+        self,
+        call: Call,
+        trace_name: str,
+        api: dict[str, Any],
+        request: dict[str, Any],
+        response: dict[str, Any],
+    ) -> None:
+        stamp = int(datetime.now(timezone.utc).timestamp() * 1000)
+        self.traces.append(
+            {
+                "trace_id": str(uuid.uuid4()),
+                "trace_name": trace_name,
+                "trace_type": "ApiCall",
+                "trace_rating": "normal",
+                "trace_status": "normal",
+                "service_type": "APIG",
+                "resource_type": "Api",
+                "resource_id": api["id"],
+                "resource_name": api["name"],
+                "operation_id": call.operation,
+                "project_id": self.project_id,
+                "code": 200,
+                "message": f"{call.method} {call.path}",
+                "request": request,
+                "response": response,
+                "user": {"name": call.principal, "access_key_id": call.principal},
+                "read_only": False,
+                "time": stamp,
+                "record_time": stamp,
+            }
+        )
 
     def __post_init__(self) -> None:
         if not self.instances:
