@@ -1,0 +1,279 @@
+"""The ``opsfn`` command line: validate, invoke, serve, package, render, emulator.
+
+Why thin: each command parses options, prints progress and delegates to a module that tests call
+directly (``devkit.invoke``, ``devkit.serve``, ``devkit.package``, ``devkit.render``). Heavy imports
+stay inside the commands so ``opsfn --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from devkit.emulator.command import emulator_command
+
+__all__ = ["main"]
+
+_TEMPLATE_OPTION = click.option(
+    "--template",
+    "template_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("template.yaml"),
+    show_default=True,
+    help="The opsfn template.",
+)
+
+
+def _load(template_path: Path) -> Any:
+    """Load the template or exit 1 listing every ``location: message``."""
+    from devkit.template import TemplateError, load_template
+
+    try:
+        return load_template(template_path)
+    except TemplateError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1) from None
+
+
+def _root(template_path: Path) -> Path:
+    """The project root: the template's folder, importable so handlers resolve like on the platform."""
+    root = template_path.resolve().parent
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return root
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="opsfn", prog_name="opsfn")
+def main() -> None:
+    """opsfn: event-driven automation functions for FunctionGraph and SCF, with a local cloud emulator."""
+
+
+main.add_command(emulator_command)
+
+
+@main.command()
+@_TEMPLATE_OPTION
+def validate(template_path: Path) -> None:
+    """Check the template: schema, handlers importable, sample events, cron, IAM policies."""
+    from devkit.template import check_template
+
+    click.echo(f"checking schema of {template_path} ...")
+    template = _load(template_path)
+    root = _root(template_path)
+    click.echo(f"checking {len(template.functions)} function(s): handlers, sample events, cron, policies ...")
+    problems = check_template(template, root)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        raise SystemExit(1)
+    events = sum(len(fn.events) for fn in template.functions.values())
+    click.echo(
+        f"ok: {len(template.functions)} function(s), {events} trigger(s), "
+        f"{len(template.workflows)} workflow(s)"
+    )
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--event",
+    "event_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Event JSON file (e.g. events/<name>/webhook.json).",
+)
+@click.option(
+    "--platform",
+    type=click.Choice(["local", "functiongraph", "scf"]),
+    default=None,
+    help="Call the FunctionGraph or SCF entry point (default: detected from the event).",
+)
+@click.option("--context-json", default=None, help="Extra context fields as JSON (request_id, timeout...).")
+@click.option(
+    "--target",
+    type=click.Choice(["auto", "emulator", "cloud"]),
+    default="auto",
+    show_default=True,
+    help="auto: the embedded emulator unless real credentials or OPSFN_ENDPOINT_* are configured.",
+)
+@click.option("--no-sign", is_flag=True, help="Do not sign sample webhooks (to see a 401).")
+@_TEMPLATE_OPTION
+def invoke(
+    name: str,
+    event_path: Path,
+    platform: str | None,
+    context_json: str | None,
+    target: str,
+    no_sign: bool,
+    template_path: Path,
+) -> None:
+    """Run function NAME once on an event and print the platform response JSON."""
+    from devkit.invoke import InvokeError, invoke_file
+
+    template = _load(template_path)
+    root = _root(template_path)
+    try:
+        context = json.loads(context_json) if context_json else {}
+        if not isinstance(context, dict):
+            raise InvokeError("--context-json must be a JSON object")
+        result = invoke_file(
+            template,
+            root,
+            name,
+            event_path,
+            platform=platform,
+            context_fields=context,
+            target=target,
+            sign=not no_sign,
+            echo=lambda line: click.echo(line, err=True),
+        )
+    except (InvokeError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(result.response, indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface for the webhook port.")
+@click.option("--port", default=8700, show_default=True, type=click.IntRange(0, 65535), help="Webhook port.")
+@click.option(
+    "--emulator-port",
+    default=8600,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port of the emulator for external tools (0: any free port).",
+)
+@click.option(
+    "--queue-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Watch this folder for <function>*.json files of queue messages.",
+)
+@click.option("--stdin", "use_stdin", is_flag=True, help="Read JSON lines {function, messages} from stdin.")
+@click.option("--duration", type=float, default=None, help="Stop after N seconds (tests, demos).")
+@click.option("--once", is_flag=True, help="Fire every timer and workflow once at start-up, then stop.")
+@click.option(
+    "--target",
+    type=click.Choice(["auto", "emulator", "cloud"]),
+    default="auto",
+    show_default=True,
+    help="auto: the embedded emulator unless real credentials or OPSFN_ENDPOINT_* are configured.",
+)
+@_TEMPLATE_OPTION
+def serve(
+    host: str,
+    port: int,
+    emulator_port: int,
+    queue_dir: Path | None,
+    use_stdin: bool,
+    duration: float | None,
+    once: bool,
+    target: str,
+    template_path: Path,
+) -> None:
+    """Run every function locally: webhooks on one port, timers, workflows and queues."""
+    from devkit.serve import ServeOptions, run_serve
+
+    template = _load(template_path)
+    root = _root(template_path)
+    options = ServeOptions(
+        host=host,
+        port=port,
+        emulator_port=emulator_port,
+        queue_dir=queue_dir,
+        use_stdin=use_stdin,
+        duration=duration,
+        once=once,
+        target=target,
+    )
+    run_serve(template, root, options, echo=click.echo)
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@click.option("--python", "python_version", default="3.10", show_default=True, help="Target CPython version.")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True
+)
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Wheel cache (default: $XDG_CACHE_HOME/opsfn/wheels or ~/.cache/opsfn/wheels).",
+)
+@_TEMPLATE_OPTION
+def package(
+    names: tuple[str, ...], python_version: str, out: Path, cache: Path | None, template_path: Path
+) -> None:
+    """Build one zip per function (default: all) with platform wheels; print each size."""
+    import os
+
+    from devkit.package import PackageError, build_package
+
+    template = _load(template_path)
+    root = _root(template_path)
+    unknown = [n for n in names if n not in template.functions]
+    if unknown:
+        raise click.ClickException(f"unknown function(s): {', '.join(unknown)}")
+    if cache is None:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        cache = base / "opsfn" / "wheels"
+    limit = 5 * 1024 * 1024
+    over = []
+    for name in names or tuple(template.functions):
+        click.echo(f"packaging {name} (CPython {python_version}, manylinux2014_x86_64) ...")
+        try:
+            result = build_package(
+                template, name, root, out, python_version=python_version, cache=cache, echo=click.echo
+            )
+        except PackageError as exc:
+            raise click.ClickException(str(exc)) from None
+        flag = "" if result.size <= limit else "  (over the 5 MB goal)"
+        if result.size > limit:
+            over.append(name)
+        click.echo(
+            f"  {result.path}  {result.size / 1024 / 1024:.2f} MB  [{', '.join(result.distributions)}]{flag}"
+        )
+    if over:
+        click.echo(f"warning: {', '.join(over)} over 5 MB", err=True)
+
+
+@main.command()
+@click.option(
+    "--target",
+    type=click.Choice(["functiongraph-terraform", "serverless-devs", "scf"]),
+    required=True,
+    help="Deployment format.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: deploy/<target>).",
+)
+@click.option(
+    "--dist",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Where `opsfn package` put the zips (paths in the output are relative to --out).",
+)
+@click.option("--scf-region", default="ap-guangzhou", show_default=True, help="Region for SCF.")
+@_TEMPLATE_OPTION
+def render(target: str, out: Path | None, dist: Path, scf_region: str, template_path: Path) -> None:
+    """Generate deployment files from the template (Terraform JSON, s.yaml, serverless.yml)."""
+    from devkit.render import render as do_render
+
+    template = _load(template_path)
+    out = out or Path("deploy") / target
+    rendered = do_render(template, target, out, dist=dist, scf_region=scf_region)
+    for path in rendered.write(out):
+        click.echo(f"wrote {path}")
+    for note in rendered.notes:
+        click.echo(f"note: {note}", err=True)

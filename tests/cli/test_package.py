@@ -1,0 +1,168 @@
+"""``opsfn package``: contents, sizes, determinism, and the zip working on a clean CPython 3.10.
+
+The import test extracts the zip first, exactly as FunctionGraph and SCF do: C extensions such as
+``pydantic_core._pydantic_core`` cannot be loaded by zipimport straight from a zip, so "only the zip on
+sys.path" means only the *extracted* package directory on ``sys.path`` (``-I -S``: no site-packages,
+no user site, no environment variables).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import HANDLER, REPO, copy_shared
+
+from devkit.cli import main
+from devkit.package import scan_imports
+
+FIVE_MB = 5 * 1024 * 1024
+TEMPLATE = textwrap.dedent(
+    """\
+    Version: opsfn/2026-11
+    Functions:
+      demo:
+        Handler: functions.demo.handler.handler
+        CodeUri: functions/demo
+    """
+)
+
+
+def _python310() -> str | None:
+    for candidate in ("/root/.pyenv/versions/3.10.13/bin/python3.10", shutil.which("python3.10")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def _cache() -> Path:
+    """The same wheel cache as `opsfn package` uses by default, so repeated runs download nothing."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "opsfn" / "wheels"
+
+
+@dataclass(frozen=True)
+class Built:
+    root: Path
+    dist: Path
+    output: str
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """A project laid out like the real one (``functions/demo``, ``shared/``), packaged once."""
+    root = tmp_path_factory.mktemp("pkgproject")
+    code = root / "functions" / "demo"
+    code.mkdir(parents=True)
+    (root / "functions" / "__init__.py").write_text("", encoding="utf-8")
+    (code / "__init__.py").write_text("", encoding="utf-8")
+    (code / "handler.py").write_text(HANDLER, encoding="utf-8")
+    pycache = code / "__pycache__"
+    pycache.mkdir()
+    (pycache / "handler.cpython-311.pyc").write_bytes(b"stale")
+    copy_shared(root)
+    (root / "template.yaml").write_text(TEMPLATE, encoding="utf-8")
+    dist = root / "dist"
+    result = CliRunner().invoke(
+        main,
+        ["package", "--template", str(root / "template.yaml"), "--out", str(dist), "--cache", str(_cache())],
+    )
+    assert result.exit_code == 0, result.output
+    return Built(root, dist, result.output)
+
+
+def test_zip_layout_and_size(built: Built) -> None:
+    zip_path = built.dist / "demo.zip"
+    size = zip_path.stat().st_size
+    assert size <= FIVE_MB
+    assert f"{size / 1024 / 1024:.2f} MB" in built.output
+    names = set(zipfile.ZipFile(zip_path).namelist())
+    assert {"index.py", "functions/__init__.py", "functions/demo/handler.py", "shared/runtime.py"} <= names
+    assert not any("__pycache__" in n or n.endswith((".pyc", ".pyi")) for n in names)
+    # Platform wheels: the manylinux CPython 3.10 build of pydantic-core, never the build machine's 3.11.
+    cores = [n for n in names if n.startswith("pydantic_core/_pydantic_core")]
+    assert cores and all("cpython-310-x86_64-linux-gnu" in n for n in cores), cores
+    for package in ("httpx", "pydantic", "structlog", "httpcore", "anyio", "h11", "idna", "exceptiongroup"):
+        assert f"{package}/__init__.py" in names, package
+    # Dev-only packages never ship.
+    assert not any(n.split("/")[0] in ("devkit", "click", "yaml", "redis", "tests") for n in names)
+    index = zipfile.ZipFile(zip_path).read("index.py").decode()
+    assert "from functions.demo.handler import handler as handler" in index
+    assert "from functions.demo.handler import main_handler" in index
+
+
+def test_zip_is_deterministic(built: Built, tmp_path: Path) -> None:
+    again = CliRunner().invoke(
+        main,
+        [
+            "package",
+            "demo",
+            "--template",
+            str(built.root / "template.yaml"),
+            "--out",
+            str(tmp_path),
+            "--cache",
+            str(_cache()),
+        ],
+    )
+    assert again.exit_code == 0, again.output
+    assert "downloading" not in again.output  # served from the cache manifest
+    assert (tmp_path / "demo.zip").read_bytes() == (built.dist / "demo.zip").read_bytes()
+
+
+def test_extracted_zip_imports_and_runs_on_clean_python310(built: Built, tmp_path: Path) -> None:
+    python = _python310()
+    if python is None:
+        pytest.skip("no CPython 3.10 interpreter (python3.10) on this machine")
+    target = tmp_path / "code"
+    zipfile.ZipFile(built.dist / "demo.zip").extractall(target)
+    event = json.loads((REPO / "events" / "_platform" / "fg_timer.json").read_text(encoding="utf-8"))
+    event["user_event"] = json.dumps({"dry_run": True})
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        sys.path[:] = [{str(target)!r}] + [p for p in sys.path if "site-packages" not in p]
+        import index, pydantic_core
+        from anyio._backends import _asyncio  # needs exceptiongroup on 3.10 (a marker pip misjudges)
+        assert pydantic_core.__file__.startswith({str(target)!r}), pydantic_core.__file__
+        print(json.dumps(index.handler(json.loads(sys.argv[1]), None)))
+        """
+    )
+    env = {"PATH": "/usr/bin:/bin", "OPSFN_STATE_DIR": str(tmp_path / "state")}
+    done = subprocess.run(
+        [python, "-I", "-S", "-c", script, json.dumps(event)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    response = json.loads(done.stdout.strip().splitlines()[-1])
+    assert response["result"] == {"dry_run": True, "items": ["a", "b"]} or response.get("dry_run") is True, (
+        response
+    )
+
+
+def test_scan_follows_project_imports_and_reports_third_party() -> None:
+    modules, external = scan_imports(REPO, "shared.runtime")
+    assert "shared.runtime_http" in modules and "shared.triggers" in modules
+    assert {"httpx", "pydantic", "structlog"} <= external
+    assert not {"click", "yaml", "devkit"} & external
+
+
+def test_unknown_function_is_refused(built: Built) -> None:
+    result = CliRunner().invoke(
+        main, ["package", "nope", "--template", str(built.root / "template.yaml"), "--out", str(built.dist)]
+    )
+    assert result.exit_code != 0
+    assert "unknown function(s): nope" in result.output
