@@ -282,7 +282,14 @@ class FunctionApp:
         cold, self._cold = self._cold, False
         remaining = context_remaining_seconds(context)
         deadline = None if remaining is None else time.monotonic() + remaining
-        base_log = get_logger("opsfn.runtime").bind(function=self.name)
+        try:
+            base_log = get_logger("opsfn.runtime", function=self.name)
+        except ValueError:
+            # OPSFN_LOG_LEVEL is invalid: log at INFO; the settings check answers it as a config error.
+            from shared.log import configure_logging
+
+            configure_logging("INFO")
+            base_log = get_logger("opsfn.runtime", function=self.name)
         if cold:
             self._cold_start_checks(base_log)
         try:

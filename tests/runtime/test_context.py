@@ -218,3 +218,18 @@ def test_invoke_local_works_inside_a_running_loop():
         return app.invoke_local(EVENT)
 
     assert asyncio.run(inner())["statusCode"] == 200
+
+
+def test_invalid_configuration_is_a_clean_500(monkeypatch):
+    monkeypatch.setenv("OPSFN_LOG_LEVEL", "CHATTY")
+    app = FunctionApp("fn")
+
+    @app.http(model=Ping)
+    def on_http(req: Ping, inv: Invocation) -> None:
+        raise AssertionError("not reached")
+
+    response = app.invoke_local(EVENT)
+    assert response["statusCode"] == 500
+    body = json.loads(response["body"])
+    assert body["error"] == "configuration"
+    assert "OPSFN_LOG_LEVEL" in body["message"]
