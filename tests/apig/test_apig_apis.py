@@ -187,3 +187,17 @@ async def test_list_filters(apig: ApigClient, group_id: str) -> None:
     with pytest.raises(BadRequestError) as limit:
         await apig.list_apis(limit=501)
     assert limit.value.error_code == "APIG.2012"
+
+
+async def test_function_backend(apig: ApigClient, group_id: str) -> None:
+    urn = "urn:fss:cn-north-4:73d69ae0cfcf460190522d06b60f05ad:function:default:demo"
+    func = {"function_urn": urn, "invocation_type": "sync", "network_type": "V1", "timeout": 5000}
+    body = mock_api(group_id, backend_type="FUNCTION", func_info=func)
+    del body["mock_info"]
+    api = await apig.create_api(body)
+    assert api.definition["func_info"]["function_urn"] == urn and api.backend_type == "FUNCTION"
+    for field, value in (("invocation_type", "later"), ("network_type", "V3"), ("timeout", 0)):
+        broken = {**body, "name": "api_broken", "req_uri": "/broken", "func_info": {**func, field: value}}
+        with pytest.raises(BadRequestError) as err:
+            await apig.create_api(broken)
+        assert f"parameterName:{field}" in err.value.error_msg

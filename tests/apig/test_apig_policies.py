@@ -62,6 +62,13 @@ async def test_signature_key_types(apig: ApigClient) -> None:
     assert len(aes.sign_key) == 32 and len(aes.sign_secret.get_secret_value()) == 16
     basic = await apig.create_signature_key("basic_key", sign_type="basic")
     assert basic.sign_key[0].isalpha()
+    public = await apig.create_signature_key(
+        "public_key_1",
+        sign_type="public_key",
+        sign_key="MIIBIjANBgkqhkiG9w0B+/=",
+        sign_secret="c2VjcmV0LXZhbHVlLTEyMw==",
+    )
+    assert public.sign_type == "public_key" and public.sign_algorithm is None
 
 
 async def test_signature_key_errors(apig: ApigClient, instance: Instance) -> None:
