@@ -2,8 +2,9 @@
 
 Configured with ``OPSFN_IDEMPOTENCY_STORE``:
 
-* ``sqlite:///relative/path`` or ``sqlite:////absolute/path`` - embedded default, one file per machine
-  (``sqlite://`` alone: ``$OPSFN_STATE_DIR/idempotency.db`` or ``/tmp/opsfn/idempotency.db``);
+* ``sqlite:///relative/path`` or ``sqlite:////absolute/path`` - embedded, one file per machine; when the
+  variable is unset, ``$OPSFN_STATE_DIR/idempotency.db`` or else ``/tmp/opsfn/idempotency.db`` (the only
+  writable place in a function);
 * ``redis://host:port/db`` (or ``rediss://``) - shared between instances; needs the ``redis`` extra;
 * ``memory://`` - one process only (tests).
 
