@@ -56,6 +56,8 @@ async def test_register_echoes_the_definition(apig: ApigClient, group_id: str) -
         ({"backend_type": "GRPC"}, "backend_type", "APIG.2011"),
         ({"match_mode": "PREFIX"}, "match_mode", "APIG.2011"),
         ({"type": 3}, "type", "APIG.2011"),
+        ({"type": True}, "type", "APIG.2011"),
+        ({"cors": 1}, "cors", "APIG.2011"),
         ({"req_uri": "no-slash"}, "req_uri", "APIG.2011"),
         ({"name": "1starts_with_digit"}, "name", "APIG.2011"),
         ({"auth_type": "AUTHORIZER"}, "authorizer_id", "APIG.2001"),

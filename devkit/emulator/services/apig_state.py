@@ -383,7 +383,8 @@ def check_enum(body: dict[str, Any], name: str, allowed: Iterable[Any], *, requi
         if required:
             raise missing(name)
         return None
-    if value not in set(allowed):
+    # Compare type too: in Python ``True == 1``, but the service refuses ``"type": true`` for an Integer enum.
+    if not any(type(value) is type(option) and value == option for option in allowed):
         raise bad_value(name)
     return value
 
