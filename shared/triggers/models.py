@@ -63,10 +63,6 @@ class Record(BaseModel):
         """The default idempotency key of the record."""
         return self.key or self.id
 
-    def text(self) -> str:
-        """The body as text (invalid UTF-8 replaced, so logging a bad record can never raise)."""
-        return self.body.decode("utf-8", "replace")
-
 
 class TriggerEvent(BaseModel):
     """What a handler invocation is about, independent of the platform that delivered it.

@@ -97,12 +97,6 @@ class HttpResponse:
         headers = {str(k): str(v) for k, v in dict(data.get("headers") or {}).items()}
         return cls(status=int(data.get("statusCode", 200)), body=body, headers=headers)
 
-    def json_body(self) -> Any:
-        """The body parsed back as JSON (tests and local tooling)."""
-        text, is_b64, _ = self.encoded()
-        raw = base64.b64decode(text) if is_b64 else text.encode()
-        return json.loads(raw) if raw else None
-
 
 @dataclass(frozen=True)
 class RecordOutcome:
