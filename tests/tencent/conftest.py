@@ -1,11 +1,10 @@
-"""Fixtures for the Tencent API gateway tests: an emulator holding only this service, and a client for it."""
+"""Fixtures for the Tencent API gateway tests: the shared emulator, and a client for it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
 import pytest
-from tc_helpers import build_tencent_emulator
 
 from devkit.emulator.core import Emulator
 from shared.clients.tencent_apigw import TencentApigwClient
@@ -13,8 +12,9 @@ from shared.config import Settings
 
 
 @pytest.fixture
-def tc_emulator() -> Emulator:
-    return build_tencent_emulator()
+def tc_emulator(emulator: Emulator) -> Emulator:
+    """The shared fresh ``build_emulator()``: every service on one router, as ``opsfn emulator`` serves it."""
+    return emulator
 
 
 @pytest.fixture

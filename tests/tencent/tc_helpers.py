@@ -6,9 +6,8 @@ import httpx
 
 from devkit.emulator.core import Emulator
 from devkit.emulator.credentials import DEMO_TENCENT_SECRET_ID, DEMO_TENCENT_SECRET_KEY
-from devkit.emulator.services.tencent_apigw import make_service
+from devkit.emulator.registry import build_emulator
 from devkit.emulator.services.tencent_apigw_state import Quotas, TencentApigwBackend
-from devkit.emulator.setup import configure
 from shared.auth import TencentTC3Auth
 from shared.clients.tencent_apigw import ApiSpec, RequestConfig
 from shared.http import make_client
@@ -18,14 +17,10 @@ ENDPOINT = "https://apigateway.tencentcloudapi.com"
 
 
 def build_tencent_emulator(*, tencent_apigw_quotas: Quotas | None = None) -> Emulator:
-    """Configured like ``build_emulator()`` (credentials, verification, faults) with only this service."""
-    emulator = Emulator()
+    """The full emulator (every service, verification, faults), optionally with other Tencent quotas."""
     if tencent_apigw_quotas is None:
-        configure(emulator)
-    else:
-        configure(emulator, tencent_apigw_quotas=tencent_apigw_quotas)
-    emulator.add(make_service(emulator))
-    return emulator
+        return build_emulator()
+    return build_emulator(tencent_apigw_quotas=tencent_apigw_quotas)
 
 
 def emulator_account(emulator: Emulator) -> str:
