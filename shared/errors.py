@@ -11,6 +11,7 @@ subclass chosen from the error code first and the HTTP status second, because th
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -135,6 +136,14 @@ _EXACT_CODES: dict[str, type[CloudError]] = {
     "APIGW.0101": NotFoundError,
 }
 
+# Huawei APIG code families whose HTTP status misleads: quotas are 403 ``APIG.31xx`` (not an auth problem),
+# duplicate names 400 ``APIG.32xx``/``APIG.330x`` (a conflict, not a malformed request), "still in use" 403
+# ``APIG.34xx``.
+_APIG_FAMILIES: tuple[tuple[re.Pattern[str], type[CloudError]], ...] = (
+    (re.compile(r"APIG\.31\d\d|APIC\.7400"), QuotaExceededError),
+    (re.compile(r"APIG\.(32\d\d|3301|3302|3303|3305|3306|3308|3309|3310|3316|34\d\d)"), ConflictError),
+)
+
 # Tencent error codes are dotted families: "ResourceNotFound.ServiceId" belongs to "ResourceNotFound".
 _TENCENT_PREFIXES: tuple[tuple[str, type[CloudError]], ...] = (
     ("RequestLimitExceeded", ThrottledError),
@@ -172,9 +181,12 @@ _BY_STATUS: dict[int, type[CloudError]] = {
 
 
 def error_class_for(status: int, error_code: str) -> type[CloudError]:
-    """Pick the exception class: exact code, then Tencent code family, then the HTTP status."""
+    """Pick the exception class: exact code, then APIG/Tencent code family, then the HTTP status."""
     if error_code in _EXACT_CODES:
         return _EXACT_CODES[error_code]
+    for pattern, family in _APIG_FAMILIES:
+        if pattern.fullmatch(error_code):
+            return family
     for prefix, cls in _TENCENT_PREFIXES:
         if error_code == prefix or error_code.startswith(prefix + "."):
             return cls

@@ -11,7 +11,7 @@ raises a :class:`~shared.errors.CloudError` subclass on failure (``APIG.9008`` o
 
 from __future__ import annotations
 
-from shared.clients.apig._core import INSTANCE_ID_VARIABLE, apig_error_class
+from shared.clients.apig._core import INSTANCE_ID_VARIABLE
 from shared.clients.apig.apis import ApiOperations
 from shared.clients.apig.apps import AppOperations
 from shared.clients.apig.groups import GroupOperations
@@ -70,7 +70,6 @@ __all__ = [
     "SignatureKey",
     "Throttle",
     "ThrottleBinding",
-    "apig_error_class",
 ]
 
 

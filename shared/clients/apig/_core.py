@@ -2,14 +2,13 @@
 
 APIG's HTTP statuses say less than its codes: quotas are 403 ``APIG.31xx`` (not an auth problem), duplicate
 names are 400 ``APIG.32xx``/``APIG.3301`` (a conflict, not a malformed request) and "still in use" is 403
-``APIG.34xx``. :func:`apig_error_class` refines the generic mapping so callers can catch
+``APIG.34xx``. :func:`shared.errors.error_class_for` knows these families, so callers can catch
 :class:`QuotaExceededError` / :class:`ConflictError` meaningfully.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -17,7 +16,6 @@ import httpx
 
 from shared.clients.apig.models import Page
 from shared.clients.base import ServiceClient
-from shared.errors import CloudError, ConflictError, QuotaExceededError
 from shared.http import paginate_offset, request_json
 
 if TYPE_CHECKING:
@@ -29,33 +27,6 @@ T = TypeVar("T")
 
 INSTANCE_ID_VARIABLE = "OPSFN_APIG_INSTANCE_ID"
 MAX_PAGE = 500
-
-_CONFLICT = re.compile(r"APIG\.(32\d\d|3301|3302|3303|3305|3306|3308|3309|3310|3316|34\d\d)")
-_QUOTA = re.compile(r"APIG\.31\d\d|APIC\.7400")
-
-
-def apig_error_class(error: CloudError) -> type[CloudError]:
-    """The exception class an APIG error deserves, from its code first."""
-    if _QUOTA.fullmatch(error.error_code):
-        return QuotaExceededError
-    if _CONFLICT.fullmatch(error.error_code):
-        return ConflictError
-    return type(error)
-
-
-def refine(error: CloudError) -> CloudError:
-    """``error`` re-typed by :func:`apig_error_class` (the same error when the class already fits)."""
-    cls = apig_error_class(error)
-    if cls is type(error):
-        return error
-    return cls(
-        error.error_msg,
-        status=error.status,
-        error_code=error.error_code,
-        request_id=error.request_id,
-        service=error.service,
-        retry_after=error.retry_after,
-    )
 
 
 class ApigCore(ServiceClient):
@@ -90,23 +61,17 @@ class ApigCore(ServiceClient):
         retry_safe: bool | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
-        try:
-            return await super()._request(
-                method, path, params=params, json=json, retry_safe=retry_safe, headers=headers
-            )
-        except CloudError as exc:
-            raise refine(exc) from exc
+        return await super()._request(
+            method, path, params=params, json=json, retry_safe=retry_safe, headers=headers
+        )
 
     async def _send_content(self, sub_path: str, content: bytes, content_type: str) -> Any:
         """POST a non-JSON body (the multipart OpenAPI import) with the same signing and error mapping."""
         instance_id = await self.resolve_instance_id()
         path = self._path(f"/v2/{{project_id}}/apigw/instances/{instance_id}{sub_path}")
-        try:
-            return await request_json(
-                self.http, "POST", path, content=content, headers={"Content-Type": content_type}
-            )
-        except CloudError as exc:
-            raise refine(exc) from exc
+        return await request_json(
+            self.http, "POST", path, content=content, headers={"Content-Type": content_type}
+        )
 
     async def resolve_instance_id(self) -> str:
         """The configured instance id, or the project's only instance (an error when there are several)."""
