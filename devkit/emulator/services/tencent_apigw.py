@@ -2,16 +2,16 @@
 
 Every cloud-API call is ``POST /`` (or ``GET /``) to one host; the action travels in ``X-TC-Action`` with JSON
 parameters (signature v3, TC3-HMAC-SHA256) or in an ``Action`` parameter with flat form/query parameters
-(signature v1). The framework verifies either signature before :func:`_handle` runs (``auth="tencent"``) and
+(signature v1). The framework verifies either signature before the handler runs (``auth="tencent"``) and
 keys the state by account and region (:func:`~devkit.emulator.verification.tencent_isolation_key`); this
 module parses the call, dispatches on the action and answers the way Tencent does: always HTTP 200 with
 ``{"Response": {..., "RequestId"}}``, errors as ``Response.Error {Code, Message}``, ``Content-Type:
 application/json`` exactly (the official SDK only looks for ``Error`` under that content type).
 
-Actions live in :mod:`.tencent_apigw_services` (services, APIs, releases) and :mod:`.tencent_apigw_keys`
-(keys, usage plans, apps), their parameter names in :mod:`.tencent_apigw_schema`; published APIs are
-served by :mod:`.tencent_apigw_gateway`. Quotas come from the document's limits table and can be replaced
-with ``build_emulator(tencent_apigw_quotas=Quotas(...))``.
+Actions live in one module per topic (``tencent_apigw_services``, ``_apis``, ``_releases``, ``_keys``,
+``_plans``, ``_apps``; shared lookups in ``_common``), their parameter names in :mod:`.tencent_apigw_schema`;
+published APIs are served by :mod:`.tencent_apigw_gateway`. Quotas come from the document's limits table
+and can be replaced with ``build_emulator(tencent_apigw_quotas=Quotas(...))``.
 
 Only requests that carry ``X-TC-Action`` or an ``Action`` parameter are treated as Tencent calls; anything
 else reaching ``/`` gets the emulator's ordinary "no such API" 404, so this route never swallows another
@@ -39,18 +39,32 @@ from devkit.emulator.core import (
     json_response,
     tencent_error,
 )
-from devkit.emulator.services import tencent_apigw_keys, tencent_apigw_services
+from devkit.emulator.services import (
+    tencent_apigw_apis,
+    tencent_apigw_apps,
+    tencent_apigw_keys,
+    tencent_apigw_plans,
+    tencent_apigw_releases,
+    tencent_apigw_services,
+)
+from devkit.emulator.services.tencent_apigw_common import Action, ActionContext
 from devkit.emulator.services.tencent_apigw_gateway import make_gateway_service
 from devkit.emulator.services.tencent_apigw_params import Params, unflatten_v1
 from devkit.emulator.services.tencent_apigw_schema import PARAMETERS
-from devkit.emulator.services.tencent_apigw_services import ActionContext
 from devkit.emulator.services.tencent_apigw_state import DEFAULT_QUOTAS, Quotas, TencentApigwBackend
 from devkit.emulator.verification import tencent_isolation_key, tencent_v1_params
 
 __all__ = ["ACTIONS", "API_VERSION", "make_service"]
 
 API_VERSION = "2018-08-08"
-ACTIONS = {**tencent_apigw_services.ACTIONS, **tencent_apigw_keys.ACTIONS}
+ACTIONS: dict[str, Action] = {
+    **tencent_apigw_services.ACTIONS,
+    **tencent_apigw_apis.ACTIONS,
+    **tencent_apigw_releases.ACTIONS,
+    **tencent_apigw_keys.ACTIONS,
+    **tencent_apigw_plans.ACTIONS,
+    **tencent_apigw_apps.ACTIONS,
+}
 
 # v1 common parameters; everything else in a v1 call belongs to the action.
 _V1_COMMON = frozenset(
