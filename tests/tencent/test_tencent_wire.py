@@ -13,6 +13,7 @@ from devkit.emulator.core import Emulator
 from devkit.emulator.credentials import DEMO_TENCENT_SECRET_ID, DEMO_TENCENT_SECRET_KEY
 from shared.auth import TencentTC3Auth, TencentV1Auth
 from shared.clients.tencent_apigw import TencentApigwClient
+from shared.config import Settings
 from shared.errors import ThrottledError
 from shared.http import RetryPolicy, make_client
 
@@ -189,3 +190,14 @@ def test_every_action_has_its_parameter_table() -> None:
     from devkit.emulator.services.tencent_apigw_schema import PARAMETERS
 
     assert set(ACTIONS) == set(PARAMETERS)
+
+
+async def test_client_over_a_socket_via_the_endpoint_override(
+    emulator_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``OPSFN_ENDPOINT_TENCENT_APIGW`` points the client at ``opsfn emulator``; the real Host (with its port)
+    is signed and verified."""
+    monkeypatch.setenv("OPSFN_ENDPOINT_TENCENT_APIGW", emulator_server)
+    async with TencentApigwClient.from_settings(Settings.from_env()) as client:
+        created = await client.create_service("socket")
+        assert [s.service_id async for s in client.iter_services()] == [created.service_id]
