@@ -506,6 +506,17 @@ class TencentApigwClient(ServiceClient):
         )
         return _page(response.get("Result") or {}, "ServiceSet", ServiceSummary)
 
+    async def find_service_by_name(self, name: str) -> ServiceSummary | None:
+        """The service named exactly ``name`` (names are case-insensitive), or ``None``.
+
+        The ``ServiceName`` filter matches parts of names, like the console's search, so the candidates are
+        compared here; with several services of the same name the oldest listed wins.
+        """
+        async for service in self.iter_services(filters={"ServiceName": [name]}):
+            if service.service_name.lower() == name.lower():
+                return service
+        return None
+
     def iter_services(
         self, *, filters: Filters | None = None, page_size: int = MAX_PAGE
     ) -> AsyncIterator[ServiceSummary]:

@@ -120,6 +120,7 @@ async def test_every_client_request_uses_documented_parameter_names() -> None:
         "call",
         "auth_for",
         "from_settings",
+        "find_service_by_name",
         "iter_services",
         "iter_apis",
         "iter_api_keys",

@@ -34,7 +34,11 @@ async def test_create_describe_modify_and_list_services(client: TencentApigwClie
     assert listed.total_count == 2
     assert [s.service_id for s in listed.items] == [created.service_id, other.service_id]
     by_name = await client.describe_services_status(filters={"ServiceName": ["bill"]})
-    assert [s.service_id for s in by_name.items] == [other.service_id]
+    assert [s.service_id for s in by_name.items] == [other.service_id]  # the filter matches parts of names
+    await client.create_service("billing2")
+    found = await client.find_service_by_name("Billing")
+    assert found is not None and found.service_id == other.service_id
+    assert await client.find_service_by_name("bill") is None
 
 
 async def test_service_validation_errors(client: TencentApigwClient) -> None:
