@@ -25,7 +25,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -132,7 +132,7 @@ def _invoke(cloud: Service[TencentApigwBackend], clock: Clock, call: Call) -> ht
     return _backend_response(backend, api, request, suffix, headers)
 
 
-def _match_api(apis: Any, method: str, path: str) -> tuple[ApiState, str]:
+def _match_api(apis: Iterable[ApiState], method: str, path: str) -> tuple[ApiState, str]:
     """Exact path first, then ``{param}`` templates, then the longest plain prefix (document §3.8)."""
     candidates = [a for a in apis if a.method in (method, "ANY")]
     for api in candidates:
