@@ -24,6 +24,7 @@ __all__ = [
     "NotFoundError",
     "OpsfnError",
     "QuotaExceededError",
+    "ResourceBusyError",
     "ServerError",
     "ThrottledError",
     "error_class_for",
@@ -105,6 +106,12 @@ class QuotaExceededError(CloudError):
     """An account or resource quota is exhausted; retrying will not help until something is freed."""
 
 
+class ResourceBusyError(ConflictError):
+    """The resource is in the middle of another operation; the same call should succeed a little later."""
+
+    retryable = True
+
+
 class ThrottledError(CloudError):
     """The service asked us to slow down (429, ``APIG.9008``, ``RequestLimitExceeded*``)."""
 
@@ -134,6 +141,16 @@ _EXACT_CODES: dict[str, type[CloudError]] = {
     "APIGW.0301": AuthError,
     "APIGW.0303": AuthError,
     "APIGW.0101": NotFoundError,
+    # Tencent codes whose family name says something else than they mean.
+    "LimitExceeded.RequestLimitExceeded": ThrottledError,
+    "UnsupportedOperation.ResourceIsInUse": ConflictError,
+    "UnsupportedOperation.UsagePlanInUse": ConflictError,
+    "UnsupportedOperation.InvalidStatus": ConflictError,
+    "UnsupportedOperation.AlreadyBindUsagePlan": ConflictError,
+    "UnsupportedOperation.ResourceAssociated": ConflictError,
+    "FailedOperation.ServiceNotExist": NotFoundError,
+    "FailedOperation.ServiceInOperation": ResourceBusyError,
+    "FailedOperation.ApiInOperation": ResourceBusyError,
 }
 
 # Huawei APIG code families whose HTTP status misleads: quotas are 403 ``APIG.31xx`` (not an auth problem),
@@ -158,6 +175,7 @@ _TENCENT_PREFIXES: tuple[tuple[str, type[CloudError]], ...] = (
     ("FailedOperation", ConflictError),
     ("OperationDenied", ConflictError),
     ("InvalidParameter", BadRequestError),
+    ("InvalidParameterValue", BadRequestError),
     ("MissingParameter", BadRequestError),
     ("UnknownParameter", BadRequestError),
     ("UnsupportedOperation", BadRequestError),

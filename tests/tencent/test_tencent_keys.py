@@ -1,7 +1,7 @@
 """Client <-> emulator: API keys (incl. UpdateApiKey rotation), usage plans and API apps.
 
-``InvalidParameterValue.*`` answers are checked as ``CloudError`` with the exact code: ``shared.errors`` does
-not yet map that Tencent family to ``BadRequestError`` (reported to its owner).
+State conflicts (a key still enabled or bound, a plan in use) are ``ConflictError``; malformed values
+(``InvalidParameterValue.*``) are ``BadRequestError``; each check also pins the exact Tencent code.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from tc_helpers import build_tencent_emulator, mock_api
 from devkit.emulator.services.tencent_apigw_state import Quotas
 from shared.clients.tencent_apigw import TencentApigwClient
 from shared.config import Settings
-from shared.errors import BadRequestError, CloudError, ConflictError, NotFoundError, QuotaExceededError
+from shared.errors import BadRequestError, ConflictError, NotFoundError, QuotaExceededError
 
 
 async def test_auto_key_lifecycle_and_rotation(client: TencentApigwClient) -> None:
@@ -33,11 +33,11 @@ async def test_auto_key_lifecycle_and_rotation(client: TencentApigwClient) -> No
     assert listed.total_count == 1
     assert listed.items[0].access_key_secret.get_secret_value() == ""  # the list never shows secrets
 
-    with pytest.raises(CloudError) as not_manual:
+    with pytest.raises(BadRequestError) as not_manual:
         await client.update_api_key(key.access_key_id, "MyOwnSecret_123")
     assert not_manual.value.error_code == "InvalidParameterValue"
 
-    with pytest.raises(BadRequestError) as enabled:
+    with pytest.raises(ConflictError) as enabled:
         await client.delete_api_key(key.access_key_id)
     assert enabled.value.error_code == "UnsupportedOperation.InvalidStatus"
     assert await client.disable_api_key(key.access_key_id) is True
@@ -92,7 +92,7 @@ async def test_manual_key_rules(client: TencentApigwClient) -> None:
         await client.update_api_key("partner_b", "bad-secret!")
     rotated = await client.update_api_key("partner_b", "Rotated_secret_2")
     assert rotated.access_key_secret.get_secret_value() == "Rotated_secret_2"
-    with pytest.raises(CloudError) as bad_type:
+    with pytest.raises(BadRequestError) as bad_type:
         await client.create_api_key("x", access_key_type="custom")
     assert bad_type.value.error_code == "InvalidParameterValue.NotInOptions"
 
@@ -133,10 +133,10 @@ async def test_usage_plans_bind_keys_and_environments(client: TencentApigwClient
     unbound_keys = await client.describe_api_keys_status(filters={"NotUsagePlanId": [plan.usage_plan_id]})
     assert unbound_keys.total_count == 0
 
-    with pytest.raises(BadRequestError) as bound_key:
+    with pytest.raises(ConflictError) as bound_key:
         await client.delete_api_key(key.access_key_id)  # bound: refused before the enabled check
     assert bound_key.value.error_code == "UnsupportedOperation.ResourceIsInUse"
-    with pytest.raises(BadRequestError) as again:
+    with pytest.raises(ConflictError) as again:
         await client.bind_secret_ids(plan.usage_plan_id, [key.access_key_id])
     assert again.value.error_code == "UnsupportedOperation.AlreadyBindUsagePlan"
 
@@ -177,7 +177,7 @@ async def test_usage_plans_bind_keys_and_environments(client: TencentApigwClient
     assert [(e.service_name, e.environment, e.api_name) for e in where.items] == [("demo", "test", "hello")]
     assert (await client.describe_usage_plan_environments(bronze.usage_plan_id)).total_count == 0
 
-    with pytest.raises(BadRequestError) as in_use:
+    with pytest.raises(ConflictError) as in_use:
         await client.delete_usage_plan(plan.usage_plan_id)
     assert in_use.value.error_code == "UnsupportedOperation.UsagePlanInUse"
     assert await client.unbind_environment([plan.usage_plan_id], service.service_id, "release")
@@ -193,20 +193,20 @@ async def test_usage_plan_validation(client: TencentApigwClient) -> None:
     plan = await client.create_usage_plan("p")
     limits = (("max_request_num_pre_sec", 2001), ("max_request_num_pre_sec", 0), ("max_request_num", -2))
     for field, value in limits:
-        with pytest.raises(CloudError) as exc:
+        with pytest.raises(BadRequestError) as exc:
             if field == "max_request_num":
                 await client.create_usage_plan("bad", max_request_num=value)
             else:
                 await client.create_usage_plan("bad", max_request_num_pre_sec=value)
         assert exc.value.error_code == "InvalidParameterValue.RangeExceeded", (field, value)
     assert (await client.create_usage_plan("max", max_request_num=999_999_999)).max_request_num == 999_999_999
-    with pytest.raises(CloudError) as env:
+    with pytest.raises(BadRequestError) as env:
         await client.bind_environment([plan.usage_plan_id], service.service_id, "prod")
     assert env.value.error_code == "InvalidParameterValue.InvalidEnv"
-    with pytest.raises(CloudError) as bind_type:
+    with pytest.raises(BadRequestError) as bind_type:
         await client.bind_environment([plan.usage_plan_id], service.service_id, "test", bind_type="GROUP")
     assert bind_type.value.error_code == "InvalidParameterValue.NotInOptions"
-    with pytest.raises(CloudError) as no_apis:
+    with pytest.raises(BadRequestError) as no_apis:
         await client.bind_environment([plan.usage_plan_id], service.service_id, "test", bind_type="API")
     assert no_apis.value.error_code == "InvalidParameterValue.InvalidApiIds"
     with pytest.raises(NotFoundError):
@@ -216,7 +216,7 @@ async def test_usage_plan_validation(client: TencentApigwClient) -> None:
     assert no_key.value.error_code == "ResourceNotFound.InvalidAccessKeyId"
     key = await client.create_api_key("off")
     await client.disable_api_key(key.access_key_id)
-    with pytest.raises(BadRequestError) as disabled:
+    with pytest.raises(ConflictError) as disabled:
         await client.bind_secret_ids(plan.usage_plan_id, [key.access_key_id])
     assert disabled.value.error_code == "UnsupportedOperation.InvalidStatus"
 
@@ -253,12 +253,12 @@ async def test_api_apps(client: TencentApigwClient) -> None:
     assert (
         await client.describe_api_app(app.api_app_id)
     ).api_app_secret.get_secret_value() == "ChosenSecret123"
-    with pytest.raises(CloudError) as wrong_key:
+    with pytest.raises(BadRequestError) as wrong_key:
         await client.update_api_app_key(app.api_app_id, "APIDnotmine")
     assert wrong_key.value.error_code == "InvalidParameterValue"
 
     assert await client.bind_api_app(app.api_app_id, service.service_id, api.api_id, "release")
-    with pytest.raises(BadRequestError) as twice:
+    with pytest.raises(ConflictError) as twice:
         await client.bind_api_app(app.api_app_id, service.service_id, api.api_id, "release")
     assert twice.value.error_code == "UnsupportedOperation.ResourceAssociated"
     bound = await client.describe_api_app_bind_apis_status(app.api_app_id)
@@ -266,7 +266,7 @@ async def test_api_apps(client: TencentApigwClient) -> None:
         (api.api_id, "release", service.service_id)
     ]
     assert (await client.describe_api_apps_status(filters={"ApiAppName": ["mob"]})).total_count == 1
-    with pytest.raises(BadRequestError) as associated:
+    with pytest.raises(ConflictError) as associated:
         await client.delete_api_app(app.api_app_id)
     assert associated.value.error_code == "UnsupportedOperation.ResourceAssociated"
     assert await client.unbind_api_app(app.api_app_id, service.service_id, api.api_id, "release")

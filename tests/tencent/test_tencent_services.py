@@ -45,7 +45,7 @@ async def test_service_validation_errors(client: TencentApigwClient) -> None:
     with pytest.raises(BadRequestError) as bad_name:
         await client.create_service("my_service")  # console rule: letters and digits only
     assert bad_name.value.error_code == "InvalidParameter.FormatError"
-    with pytest.raises(CloudError) as bad_protocol:
+    with pytest.raises(BadRequestError) as bad_protocol:
         await client.create_service("demo", "ftp")
     assert bad_protocol.value.error_code == "InvalidParameterValue.NotInOptions"
     with pytest.raises(NotFoundError) as missing:
@@ -178,7 +178,7 @@ async def test_listing_five_thousand_apis_walks_every_page(
         )
     seen = [api.api_id async for api in client.iter_apis(service.service_id)]
     assert len(seen) == 5000 and len(set(seen)) == 5000
-    with pytest.raises(CloudError) as too_big:
+    with pytest.raises(BadRequestError) as too_big:
         await client.describe_apis_status(service.service_id, limit=101)
     assert too_big.value.error_code == "InvalidParameterValue.RangeExceeded"
 
