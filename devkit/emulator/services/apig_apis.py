@@ -37,6 +37,7 @@ from devkit.emulator.services.apig_state import (
     public,
     quota_check,
     require,
+    require_id,
     text_filter,
 )
 
@@ -209,7 +210,7 @@ def build_definition(inst: Instance, body: dict[str, Any], old: dict[str, Any] |
         not isinstance(t, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,127}", t) for t in tags
     ):
         raise bad_value("tags")
-    group_id = require(body, "group_id")
+    group_id = require_id(body, "group_id")
     group = inst.group(group_id)
     api_id = old["id"] if old else new_id()
     for other in inst.apis:

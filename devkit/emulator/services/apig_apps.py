@@ -38,6 +38,7 @@ from devkit.emulator.services.apig_state import (
     precise_fields,
     quota_check,
     require,
+    require_id,
     text_filter,
 )
 
@@ -252,7 +253,7 @@ def _register_auths(svc: Service[ApigBackend]) -> None:
     def grant(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         body = body_of(call)
-        env_id = require(body, "env_id")
+        env_id = require_id(body, "env_id")
         app_ids = require(body, "app_ids")
         api_ids = require(body, "api_ids")
         if not isinstance(app_ids, list) or not isinstance(api_ids, list):

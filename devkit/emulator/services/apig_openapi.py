@@ -32,7 +32,7 @@ from devkit.emulator.services.apig_state import (
     new_id,
     now,
     ok,
-    require,
+    require_id,
 )
 
 _SECURITY = {"APP": "apig-auth-app", "IAM": "apig-auth-iam"}
@@ -52,7 +52,7 @@ def register(svc: Service[ApigBackend]) -> None:
     def export(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         body = body_of(call)
-        group = inst.group(require(body, "group_id"))
+        group = inst.group(require_id(body, "group_id"))
         define = check_enum(body, "define", ("spec", "proxy", "all", "dev")) or "spec"
         fmt = check_enum(body, "type", ("json", "yaml", "yml")) or "json"
         env_id = body.get("env_id")

@@ -44,6 +44,7 @@ from devkit.emulator.services.apig_state import (
     precise_fields,
     quota_check,
     require,
+    require_id,
     text_filter,
 )
 
@@ -194,7 +195,7 @@ def _register_throttle_bindings(svc: Service[ApigBackend]) -> None:
     def bind(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         body = body_of(call)
-        throttle = inst.throttle(require(body, "strategy_id"))
+        throttle = inst.throttle(require_id(body, "strategy_id"))
         pairs = bind_publish_ids(
             inst,
             inst.throttle_bindings,
@@ -388,7 +389,7 @@ def _register_acl_bindings(svc: Service[ApigBackend]) -> None:
     def bind(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         body = body_of(call)
-        acl = inst.acl(require(body, "acl_id"))
+        acl = inst.acl(require_id(body, "acl_id"))
         pairs = bind_publish_ids(
             inst, inst.acl_bindings, "acl_id", acl["id"], body.get("publish_ids"), "create_time", "ACL policy"
         )

@@ -46,6 +46,7 @@ from devkit.emulator.services.apig_state import (
     page,
     public,
     require,
+    require_id,
 )
 
 __all__ = ["offline", "publish", "register"]
@@ -128,8 +129,8 @@ def register(svc: Service[ApigBackend]) -> None:
         inst = backend.instance(call)
         body = body_of(call)
         action = check_enum(body, "action", ("online", "offline"), required=True)
-        env_id = require(body, "env_id")
-        api = inst.api(require(body, "api_id"))
+        env_id = require_id(body, "env_id")
+        api = inst.api(require_id(body, "api_id"))
         remark = str(body.get("remark", ""))
         if len(remark) > 255:
             raise bad_value("remark")
@@ -195,7 +196,7 @@ def register(svc: Service[ApigBackend]) -> None:
             raise huawei_error(
                 400, "APIG.2000", "Parameter error: Serialization error: unexpected end of JSON input"
             )
-        version_id = require(body_of(call), "version_id")
+        version_id = require_id(body_of(call), "version_id")
         version = inst.versions.get(version_id)
         if version is None or version["api_id"] != api["id"]:
             raise not_found("APIG.3022", f"The API version does not exist,id:{version_id}")

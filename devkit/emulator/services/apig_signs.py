@@ -41,7 +41,7 @@ from devkit.emulator.services.apig_state import (
     page,
     precise_fields,
     quota_check,
-    require,
+    require_id,
     text_filter,
 )
 
@@ -170,7 +170,7 @@ def register(svc: Service[ApigBackend]) -> None:
     def bind(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         body = body_of(call)
-        sign = inst.sign(require(body, "sign_id"))
+        sign = inst.sign(require_id(body, "sign_id"))
         pairs = bind_publish_ids(
             inst,
             inst.sign_bindings,

@@ -376,6 +376,18 @@ def require(body: dict[str, Any], name: str) -> Any:
     return value
 
 
+def require_id(body: dict[str, Any], name: str) -> str:
+    """A required resource id: anything but a string (``{}``, ``[1]``, ``7``) is APIG.2011, never a crash.
+
+    Ids are dictionary keys in the state, so an object or array that slipped through as an id would raise
+    ``TypeError: unhashable`` (a 500 from our own code) instead of the documented validation error.
+    """
+    value = require(body, name)
+    if not isinstance(value, str):
+        raise bad_value(name)
+    return value
+
+
 def check_enum(body: dict[str, Any], name: str, allowed: Iterable[Any], *, required: bool = False) -> Any:
     """Validate an enumerated field; the document answers APIG.2011 for a value outside the enum."""
     value = body.get(name)
