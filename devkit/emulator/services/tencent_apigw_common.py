@@ -49,7 +49,13 @@ Action = Callable[[ActionContext], dict[str, Any]]
 
 
 def page(items: Iterable[Any], total: int, offset: int, limit: int) -> tuple[list[Any], int]:
-    """One page without materialising the listing: O(offset + limit), not O(total)."""
+    """One page without materialising the listing: O(offset + limit), not O(total).
+
+    An offset at or past the end is an empty page at once (``islice`` would also refuse a stop beyond
+    ``sys.maxsize``, which an Int64 ``Offset`` near its maximum plus ``Limit`` reaches).
+    """
+    if offset >= total:
+        return [], total
     return list(islice(items, offset, offset + limit)), total
 
 

@@ -25,6 +25,9 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _missing(name: str) -> ApiError:
     return tencent_error("MissingParameter", f"The request is missing a required parameter `{name}`.")
 
@@ -79,6 +82,10 @@ class Params:
             value = int(raw)
         else:
             raise _format(name, "an integer")
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            # Every integer parameter of the API is at most Int64: a wider number cannot be decoded, so
+            # it is a format error (and must never reach slicing code, which crashes on such values).
+            raise _format(name, "a 64-bit integer")
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             raise tencent_error(
                 "InvalidParameterValue.RangeExceeded",
