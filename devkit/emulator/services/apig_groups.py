@@ -61,7 +61,7 @@ def _register_instances(svc: Service[ApigBackend]) -> None:
             and text_filter(q.get("instance_name"), inst.record["instance_name"], precise=False)
             and text_filter(q.get("status"), inst.record["status"], precise=True)
         ]
-        return page(call, "instances", rows, dict)
+        return page(call, "instances", rows, _instance_summary)
 
     @svc.route("POST", INSTANCES, "CreateInstanceV2")
     def create_instance(call: Call, backend: ApigBackend) -> httpx.Response:
@@ -349,3 +349,26 @@ def _register_variables(svc: Service[ApigBackend]) -> None:
             and text_filter(q.get("variable_name"), v["variable_name"], precise=precise)
         ]
         return page(call, "variables", rows, dict)
+
+
+# The list items of 3.24.11 are ``RespInstanceBase``: a summary, not the 3.24.2 detail (which adds the
+# description, maintenance window, version and supported features).
+_SUMMARY_FIELDS = (
+    "id",
+    "project_id",
+    "instance_name",
+    "status",
+    "instance_status",
+    "type",
+    "spec",
+    "create_time",
+    "enterprise_project_id",
+    "eip_address",
+    "charging_mode",
+    "cbc_metadata",
+    "loadbalancer_provider",
+)
+
+
+def _instance_summary(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: record[k] for k in _SUMMARY_FIELDS if k in record}

@@ -232,8 +232,7 @@ def register(svc: Service[ApigBackend]) -> None:
         view = {
             k: v
             for k, v in definition.items()
-            if k not in ("backend_api", "func_info", "mock_info", "backend_params")
-            and not k.startswith("policy_")
+            if k not in _NOT_IN_RUNTIME_VIEW and not k.startswith("policy_")
         }
         group = inst.groups.get(definition["group_id"]) or {}
         view.update(
@@ -362,3 +361,20 @@ def _flatten(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(str(v) for v in value)
     return str(value)
+
+
+# 3.5.11 answers the front-end definition only: no backend objects, and none of the bookkeeping fields of
+# the 3.5.5 detail (status, arrange_necessary, group_version, register/update time).
+_NOT_IN_RUNTIME_VIEW = frozenset(
+    {
+        "backend_api",
+        "func_info",
+        "mock_info",
+        "backend_params",
+        "status",
+        "arrange_necessary",
+        "group_version",
+        "register_time",
+        "update_time",
+    }
+)
