@@ -171,7 +171,7 @@ def without(value: Any, names: set[str]) -> Any:
 
 
 def test_every_answer_round_trips_through_the_sdk_model(answers: list[tuple[str, dict[str, Any]]]) -> None:
-    problems = []
+    problems: list[tuple[str, object]] = []
     for action, response in answers:
         model = getattr(models, f"{MODEL_OF.get(action, action)}Response")()
         with warnings.catch_warnings(record=True) as caught:
