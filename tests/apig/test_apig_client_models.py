@@ -50,11 +50,21 @@ async def test_from_settings_reads_the_instance_variable(
         assert await client.resolve_instance_id() == DEFAULT_INSTANCE_ID
 
 
+INSTANCE_PLACEMENT = {
+    "spec_id": "BASIC",
+    "vpc_id": "3805a0ae-0a31-4ef1-8bd7-cfcd00d2bb26",
+    "subnet_id": "a938121c-10fc-4d80-a3e6-a5b1b0a58c40",
+    "security_group_id": "36bd2f68-a5ad-4c2a-8c66-3b3e7c0e0b7a",
+    "available_zone_ids": ["cn-north-4a"],
+}
+"""The network placement 3.24.1 requires of a new instance."""
+
+
 async def test_several_instances_need_a_configured_id(apig: ApigClient, backend: ApigBackend) -> None:
     created = await apig._request(
         "POST",
         "/v2/{project_id}/apigw/instances",
-        json={"instance_name": "second_gateway", "spec_id": "BASIC"},
+        json={"instance_name": "second_gateway", **INSTANCE_PLACEMENT},
     )
     assert created["instance_id"] in backend.instances
     assert len(await apig.list_instances()) == 2
@@ -65,7 +75,9 @@ async def test_several_instances_need_a_configured_id(apig: ApigClient, backend:
     assert (await apig.list_groups()).total == 0, "each instance has its own groups"
     with pytest.raises(BadRequestError) as dup:
         await apig._request(
-            "POST", "/v2/{project_id}/apigw/instances", json={"instance_name": "second_gateway"}
+            "POST",
+            "/v2/{project_id}/apigw/instances",
+            json={"instance_name": "second_gateway", **INSTANCE_PLACEMENT},
         )
     assert dup.value.error_code == "APIC.7500"
 

@@ -69,6 +69,7 @@ def _register_instances(svc: Service[ApigBackend]) -> None:
         name = check_pattern(
             body, "instance_name", r"[A-Za-z\u4e00-\u9fff][\w\-\u4e00-\u9fff]{2,63}", required=True
         )
+        _check_instance_body(body)
         if any(i.record["instance_name"] == name for i in backend.instances.values()):
             raise huawei_error(400, "APIC.7500", "The gateway name already exists.")
         instance_id = body.get("instance_id") or new_id()
@@ -372,3 +373,37 @@ _SUMMARY_FIELDS = (
 
 def _instance_summary(record: dict[str, Any]) -> dict[str, Any]:
     return {k: record[k] for k in _SUMMARY_FIELDS if k in record}
+
+
+# 3.24.1: the network placement and the spec are required; the spec is one of the documented editions.
+_INSTANCE_REQUIRED = ("spec_id", "vpc_id", "subnet_id", "security_group_id", "available_zone_ids")
+_INSTANCE_SPECS = frozenset(
+    {
+        "BASIC",
+        "PROFESSIONAL",
+        "ENTERPRISE",
+        "PLATINUM",
+        "BASIC_IPV6",
+        "PROFESSIONAL_IPV6",
+        "ENTERPRISE_IPV6",
+        "PLATINUM_IPV6",
+    }
+)
+
+
+def _check_instance_body(body: dict[str, Any]) -> None:
+    """The seed's 3.24.1 answers: APIC.7211 for a parameter breaking the rules, 404 APIC.7301 for the spec."""
+    for name in _INSTANCE_REQUIRED:
+        value = body.get(name)
+        wanted_list = name == "available_zone_ids"
+        well_formed = (
+            isinstance(value, list) and bool(value) and all(isinstance(v, str) and v for v in value)
+            if wanted_list
+            else isinstance(value, str) and bool(value)
+        )
+        if not well_formed:
+            raise huawei_error(
+                400, "APIC.7211", f"Parameter value does not match the rules, parameter name[{name}]"
+            )
+    if body["spec_id"] not in _INSTANCE_SPECS:
+        raise huawei_error(404, "APIC.7301", "Instance spec not found")
