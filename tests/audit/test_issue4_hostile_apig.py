@@ -216,3 +216,38 @@ def test_fuzzed_create_bodies_never_crash(shared_apig: Apig, path: str, data: st
     answer = shared_apig.send("POST", path, json.dumps(body).encode())
     if answer.status_code not in (200, 201):
         assert_documented_refusal(answer)
+
+
+PLACEMENT = {
+    "spec_id": "BASIC",
+    "vpc_id": "3805a0ae-0a31-4ef1-8bd7-cfcd00d2bb26",
+    "subnet_id": "a938121c-10fc-4d80-a3e6-a5b1b0a58c40",
+    "security_group_id": "36bd2f68-a5ad-4c2a-8c66-3b3e7c0e0b7a",
+    "available_zone_ids": ["cn-north-4a"],
+}
+
+
+def test_instance_creation_requires_the_documented_placement(apig: Apig) -> None:
+    """3.24.1 marks spec/VPC/subnet/security group/zones required; before the audit only the name was.
+
+    The codes are the section's own examples: 400 APIC.7211 "Parameter value does not match the rules,
+    parameter name[...]" and 404 APIC.7301 "Instance spec not found".
+    """
+    url = f"/v2/{PROJECT}/apigw/instances"
+    for name in PLACEMENT:
+        body = {"instance_name": "gateway_two", **PLACEMENT}
+        del body[name]
+        answer = apig.http.post(url, json=body)
+        assert (answer.status_code, answer.json()["error_code"]) == (400, "APIC.7211"), name
+        assert f"parameter name[{name}]" in answer.json()["error_msg"]
+    odd_zone = apig.http.post(
+        url, json={"instance_name": "gateway_two", **PLACEMENT, "available_zone_ids": [1]}
+    )
+    assert odd_zone.json()["error_code"] == "APIC.7211"
+    bad_spec = apig.http.post(url, json={"instance_name": "gateway_two", **PLACEMENT, "spec_id": "GIGANTIC"})
+    assert (bad_spec.status_code, bad_spec.json()["error_code"]) == (404, "APIC.7301")
+    created = apig.http.post(url, json={"instance_name": "gateway_two", **PLACEMENT})
+    assert created.status_code == 202 and created.json()["message"] == "success"
+    detail = apig.http.get(f"{url}/{created.json()['instance_id']}")
+    assert detail.status_code == 200 and detail.json()["spec"] == "BASIC"
+    assert apig.http.get(url).json()["total"] == 2
