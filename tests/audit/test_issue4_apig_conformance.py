@@ -34,6 +34,8 @@ from devkit.emulator.registry import build_emulator
 from devkit.emulator.services.apig_state import DEFAULT_INSTANCE_ID, RELEASE_ENV_ID
 from shared.config import Settings
 
+pytestmark = pytest.mark.sdk  # conformance against the official SDKs' own models
+
 PROJECT = "c4c4c4c4c4c4c4c4c4c4c4c4c4c4c4c4"
 ROOT = f"/v2/{PROJECT}/apigw"
 BASE = f"{ROOT}/instances/{DEFAULT_INSTANCE_ID}"

@@ -23,6 +23,8 @@ import pytest
 from devkit.emulator.core import Route, Service
 from devkit.emulator.registry import build_emulator
 
+pytestmark = pytest.mark.sdk  # conformance against the official SDKs' own models
+
 DIGEST = Path("/work/shared/reference/huawei-apig.md")
 ROW = re.compile(r"^\| (3\.\d+\.\d+) \|[^|]*\|[^|]*\| (GET|POST|PUT|DELETE|PATCH) \| `([^`]+)` \| (\d{3})")
 

@@ -29,6 +29,8 @@ from devkit.emulator.registry import build_emulator
 from devkit.emulator.services.tencent_apigw import ACTIONS
 from shared.auth import TencentTC3Auth
 
+pytestmark = pytest.mark.sdk  # conformance against the official SDKs' own models
+
 ENDPOINT = "https://apigateway.tencentcloudapi.com"
 DOCUMENT_ONLY = {"CreateTime", "ReleaseTime"}
 # The public SDK has no DescribeApiApp; the TCE document types its Result as ``ApiAppInfos``, the same
