@@ -251,3 +251,34 @@ def test_instance_creation_requires_the_documented_placement(apig: Apig) -> None
     detail = apig.http.get(f"{url}/{created.json()['instance_id']}")
     assert detail.status_code == 200 and detail.json()["spec"] == "BASIC"
     assert apig.http.get(url).json()["total"] == 2
+
+
+GATEWAY_HEADERS: list[dict[str, str]] = [
+    {"Authorization": "x"},
+    {"Authorization": "SDK-HMAC-SHA256 Access=, SignedHeaders=, Signature="},
+    {
+        "Authorization": "SDK-HMAC-SHA256 Access=abc, SignedHeaders=host;x-sdk-date, Signature=00",
+        "X-Sdk-Date": "bad",
+    },
+    {
+        "X-Sdk-Date": "20261301T250000Z",
+        "Authorization": "SDK-HMAC-SHA256 Access=a, SignedHeaders=x-sdk-date, Signature=z",
+    },
+    {"X-Apig-AppCode": "\xff\xff"},
+    {"X-Forwarded-For": "999.1.1.1, ::1"},
+    {"Authorization": "Basic !!!"},
+]
+
+
+def test_served_apis_refuse_hostile_auth_headers_without_crashing(apig: Apig) -> None:
+    """The data plane (``/apig-gateway/{group}/{env}/...``): garbage credentials are a 4xx, never a 500."""
+    body = {**api_body(apig.group_id, "app_api", "/app"), "auth_type": "APP"}
+    api = apig.ok("POST", "/apis", body)
+    apig.ok("POST", "/apis/action", {"action": "online", "env_id": RELEASE_ENV_ID, "api_id": api["id"]})
+    raw = httpx.Client(transport=apig.emulator.transport(), base_url="http://gateway.local")
+    for headers in GATEWAY_HEADERS:
+        for path in ("/app", "/%ff", "/" + "a" * 5000):
+            encoded = [(k.encode(), v.encode("latin-1")) for k, v in headers.items()]
+            answer = raw.get(f"/apig-gateway/{apig.group_id}/RELEASE{path}", headers=encoded)
+            assert 400 <= answer.status_code < 500, (headers, path, answer.status_code)
+            assert answer.json()["error_code"].startswith("APIG")

@@ -35,7 +35,8 @@ class Tencent:
         auth = TencentTC3Auth(
             DEMO_TENCENT_SECRET_ID, DEMO_TENCENT_SECRET_KEY, "apigateway", region="ap-guangzhou"
         )
-        self.http = httpx.Client(transport=build_emulator().transport(), auth=auth, base_url=ENDPOINT)
+        self.emulator = build_emulator()
+        self.http = httpx.Client(transport=self.emulator.transport(), auth=auth, base_url=ENDPOINT)
         self.service_id = self.ok("CreateService", {"ServiceName": "audit", "Protocol": "http"})["ServiceId"]
         self.api_id = self.ok(
             "CreateApi",
@@ -187,3 +188,31 @@ def test_fuzzed_parameters_never_crash(tencent: Tencent, action: str, data: st.D
     response = tencent.send(action, json.dumps(params).encode())
     if "Error" in response:
         error_code(response)
+
+
+def test_published_apis_refuse_hostile_hmac_headers_without_crashing(tencent: Tencent) -> None:
+    """The data plane (``/tencent-apigw/{service}/{env}/...``): garbage ``hmac`` credentials are a 4xx."""
+    tencent.ok(
+        "ReleaseService", {"ServiceId": tencent.service_id, "EnvironmentName": "release", "ReleaseDesc": "r"}
+    )
+    ident = f'hmac id="{tencent.key_id}", '
+    cases = [
+        {"Authorization": "hmac"},
+        {"Authorization": 'hmac id="a", algorithm="md5", headers="x-date", signature="zz"'},
+        {
+            "Authorization": ident + 'algorithm="hmac-sha1", headers="x-date source", signature="!!!"',
+            "X-Date": "bad",
+        },
+        {"Authorization": ident + 'algorithm="hmac-sha256", headers="x-date nope", signature="YQ=="'},
+        {"Authorization": "hmac " + "x" * 10_000},
+        {"Authorization": 'hmac id="\xff", signature="\xff"', "X-Date": "\xff\xfe"},
+    ]
+    raw = httpx.Client(transport=tencent.emulator.transport(), base_url="http://gateway.local")
+    for headers in cases:
+        for method in ("GET", "POST"):
+            encoded = [(k.encode(), v.encode("latin-1")) for k, v in headers.items()]
+            answer = raw.request(
+                method, f"/tencent-apigw/{tencent.service_id}/release/a", headers=encoded, content=b"{"
+            )
+            assert 400 <= answer.status_code < 500, (headers, method, answer.status_code)
+            assert answer.json()["message"]
