@@ -115,8 +115,9 @@ def invoke(
     template_path: Path,
 ) -> None:
     """Run function NAME once on an event and print the platform response JSON."""
-    from devkit.invoke import InvokeError, invoke_file
+    from devkit.invoke import InvokeError, invoke_file, log_to_stderr
 
+    log_to_stderr()
     template = _load(template_path)
     root = _root(template_path)
     try:

@@ -1,0 +1,418 @@
+"""``opsfn invoke`` and the local runtime shared with ``opsfn serve``.
+
+Why a local runtime at all: a function must be tried exactly as it runs on the platform - same entry
+point, same envelope parsing, same webhook verification - but against the embedded emulator and with no
+cloud account. :class:`LocalRuntime` therefore
+
+* builds a fresh emulator and routes every client through it (``shared.http.use_transport``), unless
+  credentials or ``OPSFN_ENDPOINT_*`` point at real endpoints (``target="auto"``);
+* seeds the emulator with what the template's configuration refers to (the *fixture step*, below);
+* gives each invocation the function's environment from ``template.yaml`` on top of the process
+  environment, with local defaults for what a developer's shell does not set;
+* signs sample webhooks at invocation time with the local development secret, a fresh id and a fresh
+  timestamp (:func:`sign_event`), so Standard Webhooks verification runs for real instead of being
+  bypassed, and a replayed sample is still accepted.
+
+Fixture step (documented contract of the local runtime): for every environment variable of a function
+whose value is an SMN topic URN (``urn:smn:<region>:<project>:<name>``), the topic is created in the
+emulator under that project. When ``HUAWEICLOUD_SDK_PROJECT_ID`` is unset, the project of the first such
+URN (else :data:`DEFAULT_LOCAL_PROJECT`) is used as the functions' project, so topic and callers agree.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devkit.template import FunctionSpec, Template, WebhookEvent
+
+__all__ = [
+    "DEV_WEBHOOK_SECRET",
+    "InvokeError",
+    "InvokeResult",
+    "LocalRuntime",
+    "invoke_file",
+    "log_to_stderr",
+    "sign_event",
+    "to_platform",
+    "uses_real_endpoints",
+]
+
+DEV_WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"opsfn-local-development-secret!!").decode()
+"""The documented local development secret; ``OPSFN_WEBHOOK_SECRET`` overrides it. Never for production."""
+
+DEFAULT_LOCAL_PROJECT = "0000000000000000"
+_SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+_LOCAL_DEFAULTS = {"OPSFN_IDEMPOTENCY_STORE": "memory://"}
+
+
+class InvokeError(Exception):
+    """The invocation could not be set up (unknown function, unreadable event, bad handler)."""
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    """The platform response plus what the CLI prints about it."""
+
+    function: str
+    trigger: str
+    response: dict[str, Any]
+    status: int | None
+    duration_ms: float
+
+    @property
+    def ok(self) -> bool:
+        if self.status is not None:
+            return self.status < 400
+        return bool(self.response.get("ok", True)) and not self.response.get("records_failed")
+
+
+def uses_real_endpoints(env: Mapping[str, str]) -> bool:
+    """Real endpoints are meant when an endpoint override or non-demo credentials are configured."""
+    from devkit.emulator.credentials import DEMO_HUAWEI_AK, DEMO_TENCENT_SECRET_ID
+
+    if any(k.startswith("OPSFN_ENDPOINT_") and v.strip() for k, v in env.items()):
+        return True
+    ak = env.get("HUAWEICLOUD_SDK_AK", "").strip()
+    sid = env.get("TENCENTCLOUD_SECRET_ID", "").strip()
+    return bool((ak and ak != DEMO_HUAWEI_AK) or (sid and sid != DEMO_TENCENT_SECRET_ID))
+
+
+# ---------------------------------------------------------------------------------------- webhooks
+
+
+def _http_body(event: Mapping[str, Any]) -> bytes | None:
+    """The raw body of an HTTP envelope (local webhook, FunctionGraph APIG, SCF APIGW), else None."""
+    from shared.triggers import EventParseError, parse_event
+
+    try:
+        trigger = parse_event(dict(event))
+    except EventParseError:
+        return None
+    return trigger.body if trigger.kind == "http" else None
+
+
+def sign_event(
+    event: dict[str, Any], secret: str, *, clock: Callable[[], float] = time.time
+) -> dict[str, Any]:
+    """A copy of an HTTP envelope carrying fresh Standard Webhooks headers for its exact body bytes."""
+    from shared.verify import sign_standard_webhook
+
+    body = _http_body(event)
+    if body is None:
+        return event
+    signed: dict[str, Any] = json.loads(json.dumps(event))
+    headers = {k: v for k, v in (signed.get("headers") or {}).items() if k.lower() not in _SIGNATURE_HEADERS}
+    msg_id = f"msg_{uuid.uuid4().hex}"
+    headers.update(sign_standard_webhook(secret.split(",")[0].strip(), msg_id, int(clock()), body))
+    signed["headers"] = headers
+    return signed
+
+
+def to_platform(event: dict[str, Any], platform: str) -> dict[str, Any]:
+    """Re-wrap a local webhook envelope as the platform's HTTP trigger event (APIG / SCF APIGW).
+
+    Other envelopes are returned unchanged: they already are platform events.
+    """
+    if event.get("opsfn") != "webhook" or platform == "local":
+        return event
+    body = _http_body(event) or b""
+    request_id = event.get("requestId") or uuid.uuid4().hex
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    query = dict(event.get("query") or {})
+    method = str(event.get("method", "POST")).upper()
+    path = str(event.get("path", "/"))
+    if platform == "functiongraph":
+        return {
+            "body": base64.b64encode(body).decode("ascii"),
+            "isBase64Encoded": True,
+            "httpMethod": method,
+            "path": path,
+            "headers": headers,
+            "queryStringParameters": query,
+            "pathParameters": {},
+            "requestContext": {"requestId": request_id, "apiId": "opsfn-local", "stage": "RELEASE"},
+        }
+    if platform == "scf":
+        return {
+            "requestContext": {
+                "serviceId": "service-opsfnlocal",
+                "path": path,
+                "httpMethod": method,
+                "requestId": request_id,
+                "sourceIp": "127.0.0.1",
+                "stage": "release",
+            },
+            "headers": headers,
+            "body": body.decode("utf-8"),
+            "path": path,
+            "httpMethod": method,
+            "queryString": query,
+            "queryStringParameters": query,
+            "pathParameters": {},
+            "headerParameters": {},
+        }
+    raise InvokeError(f"unknown platform {platform!r}")
+
+
+# ------------------------------------------------------------------------------------ local runtime
+
+
+@dataclass
+class LocalRuntime:
+    """Emulator, environment and handler loading for local invocations (one per CLI run).
+
+    Invocations are serialised by a lock: each one runs with its own function's environment in
+    ``os.environ``, which is process-wide.
+    """
+
+    template: Template
+    root: Path
+    target: str = "auto"
+    echo: Callable[[str], None] = field(default=lambda _: None)
+    emulator: Any = None
+    _apps: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _base_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        return self.emulator is not None
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[LocalRuntime]:
+        """Set up the emulator (unless real endpoints are meant) for the duration of the block."""
+        from shared.http import use_transport
+        from shared.idempotency import reset_store_cache
+
+        real = self.target == "cloud" or (self.target == "auto" and uses_real_endpoints(os.environ))
+        self._base_env = self._defaults(real)
+        reset_store_cache()
+        if real:
+            self.echo("target: real cloud endpoints (credentials / OPSFN_ENDPOINT_* are configured)")
+            try:
+                yield self
+            finally:
+                reset_store_cache()
+            return
+        from devkit.emulator.registry import build_emulator
+
+        self.emulator = build_emulator()
+        seeded = self.seed()
+        self.echo("target: embedded emulator" + (f" (seeded: {', '.join(seeded)})" if seeded else ""))
+        try:
+            with use_transport(self.emulator.transport()):
+                yield self
+        finally:
+            self.emulator = None
+            reset_store_cache()
+
+    def _topic_urns(self) -> list[str]:
+        urns = []
+        for fn in self.template.functions.values():
+            for value in self.template.environment(fn).values():
+                if value.startswith("urn:smn:") and len(value.split(":")) == 5:
+                    urns.append(value)
+        return urns
+
+    def _defaults(self, real: bool) -> dict[str, str]:
+        """Variables set for every invocation where the developer's environment leaves them unset."""
+        defaults = dict(_LOCAL_DEFAULTS)
+        defaults["OPSFN_WEBHOOK_SECRET"] = DEV_WEBHOOK_SECRET
+        if not real:
+            from devkit.emulator.credentials import (
+                DEMO_HUAWEI_AK,
+                DEMO_HUAWEI_SK,
+                DEMO_REGION,
+                DEMO_TENCENT_SECRET_ID,
+                DEMO_TENCENT_SECRET_KEY,
+            )
+
+            urns = self._topic_urns()
+            defaults.update(
+                {
+                    "HUAWEICLOUD_SDK_AK": DEMO_HUAWEI_AK,
+                    "HUAWEICLOUD_SDK_SK": DEMO_HUAWEI_SK,
+                    "HUAWEICLOUD_SDK_REGION": DEMO_REGION,
+                    "HUAWEICLOUD_SDK_PROJECT_ID": urns[0].split(":")[3] if urns else DEFAULT_LOCAL_PROJECT,
+                    "TENCENTCLOUD_SECRET_ID": DEMO_TENCENT_SECRET_ID,
+                    "TENCENTCLOUD_SECRET_KEY": DEMO_TENCENT_SECRET_KEY,
+                }
+            )
+        return {k: v for k, v in defaults.items() if not os.environ.get(k, "").strip()}
+
+    def seed(self) -> list[str]:
+        """The fixture step: create what the template's configuration names (SMN topics)."""
+        smn = self.emulator.service("smn")
+        seeded = []
+        for urn in dict.fromkeys(self._topic_urns()):
+            _, _, region, project, name = urn.split(":")
+            backend = smn.backend(project)
+            backend.region = region
+            backend.create_topic(name)
+            seeded.append(f"SMN topic {name}")
+        return seeded
+
+    def secret(self) -> str:
+        return os.environ.get("OPSFN_WEBHOOK_SECRET", "").strip() or self._base_env["OPSFN_WEBHOOK_SECRET"]
+
+    def function(self, name: str) -> FunctionSpec:
+        try:
+            return self.template.functions[name]
+        except KeyError:
+            known = ", ".join(self.template.functions)
+            raise InvokeError(f"unknown function {name!r}; the template has: {known}") from None
+
+    def app(self, name: str) -> Any:
+        """The function's :class:`~shared.runtime.FunctionApp` (or its plain entry point)."""
+        if name not in self._apps:
+            import importlib
+
+            fn = self.function(name)
+            try:
+                module = importlib.import_module(fn.module)
+            except Exception as exc:
+                raise InvokeError(f"{name}: cannot import {fn.module}: {type(exc).__name__}: {exc}") from exc
+            entry = getattr(module, fn.attribute, None)
+            if entry is None:
+                raise InvokeError(f"{name}: {fn.module} has no {fn.attribute!r}")
+            self._apps[name] = getattr(entry, "__self__", entry)
+        return self._apps[name]
+
+    def needs_signature(self, name: str, event: Mapping[str, Any]) -> bool:
+        """True for HTTP envelopes of a function whose webhook route (by path) verifies Standard Webhooks."""
+        routes = [e.properties for e in self.function(name).events.values() if isinstance(e, WebhookEvent)]
+        if not routes or _http_body(event) is None:
+            return False
+        path = str(event.get("path") or "")
+        matching = [r for r in routes if r.path == path] or routes
+        return any(r.verification == "standard_webhooks" for r in matching)
+
+    @contextlib.contextmanager
+    def _environment(self, fn: FunctionSpec) -> Iterator[None]:
+        overlay = {**self._base_env, **self.template.environment(fn)}
+        saved = {k: os.environ.get(k) for k in overlay}
+        os.environ.update(overlay)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def context(self, name: str, platform: str, fields: Mapping[str, Any]) -> Any:
+        from shared.triggers.testing import FakeFunctionGraphContext, scf_context
+
+        fn = self.function(name)
+        timeout = float(fields.get("timeout_seconds", self.template.timeout(fn)))
+        request_id = str(fields.get("request_id") or uuid.uuid4().hex)
+        if platform == "scf":
+            return {
+                **scf_context(request_id=request_id, function_name=name, time_limit_ms=int(timeout * 1000)),
+                **{k: v for k, v in fields.items() if k not in ("timeout_seconds",)},
+            }
+        return FakeFunctionGraphContext(
+            request_id=request_id,
+            function_name=name,
+            timeout_seconds=timeout,
+            memory_mb=self.template.memory(fn),
+            project_id=str(fields.get("project_id", "")),
+        )
+
+    def invoke(
+        self,
+        name: str,
+        event: dict[str, Any],
+        *,
+        platform: str | None = None,
+        context_fields: Mapping[str, Any] | None = None,
+        sign: bool = True,
+    ) -> InvokeResult:
+        """Run one invocation of ``name`` on ``event`` the way its platform would."""
+        from shared.triggers import EventParseError, parse_event
+
+        fn = self.function(name)
+        app = self.app(name)
+        if platform is None:
+            try:
+                detected = parse_event(event).platform
+            except EventParseError:
+                detected = "local"
+            platform = detected
+        if sign and self.needs_signature(name, event):
+            event = sign_event(event, self.secret())
+        event = to_platform(event, platform)
+        try:
+            trigger = parse_event(event).source
+        except EventParseError:
+            trigger = "unknown"
+        context = self.context(name, platform, context_fields or {})
+        started = time.perf_counter()
+        with self._lock, self._environment(fn):
+            if hasattr(app, "invoke_local"):
+                response = app.invoke_local(event, context, platform)
+            else:
+                response = app(event, context)
+        duration = (time.perf_counter() - started) * 1000
+        status = response.get("statusCode", response.get("status")) if isinstance(response, dict) else None
+        return InvokeResult(name, trigger, response, int(status) if status is not None else None, duration)
+
+
+def log_to_stderr() -> None:
+    """Send the functions' JSON log lines to stderr so stdout carries only the CLI's own output."""
+    import sys
+
+    from shared.log import configure_logging
+
+    level = os.environ.get("OPSFN_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    try:
+        configure_logging(level, stream=sys.stderr)
+    except (ValueError, TypeError):
+        configure_logging("INFO", stream=sys.stderr)
+
+
+def invoke_file(
+    template: Template,
+    root: Path,
+    name: str,
+    event_path: Path,
+    *,
+    platform: str | None = None,
+    context_fields: Mapping[str, Any] | None = None,
+    target: str = "auto",
+    sign: bool = True,
+    echo: Callable[[str], None] = lambda _: None,
+) -> InvokeResult:
+    """``opsfn invoke``: one invocation against a fresh embedded emulator (or real endpoints)."""
+    try:
+        event = json.loads(event_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvokeError(f"{event_path}: cannot read the event: {exc}") from None
+    if not isinstance(event, dict):
+        raise InvokeError(f"{event_path}: the event must be a JSON object")
+    runtime = LocalRuntime(template, root, target=target, echo=echo)
+    runtime.function(name)
+    with runtime.running():
+        result = runtime.invoke(
+            name,
+            event,
+            platform=None if platform in (None, "") else platform,
+            context_fields=context_fields,
+            sign=sign,
+        )
+    echo(
+        f"{name} [{result.trigger}] -> {result.status if result.status is not None else '-'} "
+        f"in {result.duration_ms:.1f} ms"
+    )
+    return result
