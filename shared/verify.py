@@ -183,7 +183,9 @@ def verify_standard_webhook(
     if not msg_id or not raw_ts or not raw_sigs:
         raise WebhookVerificationError("missing webhook-id, webhook-timestamp or webhook-signature header")
     stamp = raw_ts.strip()
-    if "." in msg_id or not (stamp.isascii() and stamp.isdigit()):
+    # Ten digits cover every timestamp until the year 2286; a longer one is hostile and would make ``int()``
+    # refuse (Python caps integer strings at 4300 digits) with a ValueError instead of this clear reason.
+    if "." in msg_id or not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
         raise WebhookVerificationError("malformed webhook-id or webhook-timestamp header")
     _check_size(body, max_body_bytes)
     now = (clock or _utc_now)().timestamp()
@@ -347,14 +349,21 @@ def verify_apig_backend_signature(
     if not host:
         raise WebhookVerificationError("missing Host header")
     pairs: list[tuple[str, str | int | float | bool | None]] = []
-    if isinstance(query, Mapping):
-        for name, value in query.items():
-            values = [value] if isinstance(value, str) else list(value)
-            pairs.extend((name, v) for v in values)
-    elif query:
-        pairs = list(query)
-    url = httpx.URL(f"http://{host}").copy_with(path=path or "/")
-    request = httpx.Request(method, url, params=pairs or None, headers=list(headers.items()), content=body)
+    try:
+        if isinstance(query, Mapping):
+            for name, value in query.items():
+                values = [value] if isinstance(value, str) else list(value)
+                pairs.extend((name, v) for v in values)
+        elif query:
+            pairs = list(query)
+        url = httpx.URL(f"http://{host}").copy_with(path=path if path.startswith("/") else f"/{path}")
+        request = httpx.Request(
+            method, url, params=pairs or None, headers=list(headers.items()), content=body
+        )
+    except (httpx.InvalidURL, UnicodeEncodeError, TypeError, ValueError):
+        # Caller-supplied parts come straight from an event: a host, header or query value that cannot form
+        # an HTTP request was never signed by the gateway, so it is a refusal, not a crash.
+        raise WebhookVerificationError("malformed request line, Host or header value") from None
     return verify_apig_backend_request(
         request,
         keys,
