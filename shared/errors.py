@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ __all__ = [
     "error_class_for",
     "error_from_response",
     "parse_error_body",
+    "parse_retry_after",
 ]
 
 
@@ -222,7 +224,7 @@ def _load(body: bytes | str | Mapping[str, Any] | None) -> Mapping[str, Any] | N
             return None
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # a hostile, absurdly nested error body
             return None
     return data if isinstance(data, Mapping) else None
 
@@ -265,22 +267,31 @@ def parse_error_body(body: bytes | str | Mapping[str, Any] | None) -> tuple[str,
     return None
 
 
-def _retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("retry-after") or headers.get("Retry-After")
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date; ``None`` if unusable.
+
+    The header comes from a server we do not control, so anything unusable is ``None``, never an exception:
+    only ASCII digits count (``"²".isdigit()`` is true but ``float("²")`` fails), and a date without a zone
+    (RFC 2822 ``-0000``) cannot be compared with now. The retry loop and the error mapping share this one
+    parser so they cannot disagree about the same header.
+    """
     if value is None:
         return None
-    try:
+    value = value.strip()
+    if not value:
+        return None
+    if value.isascii() and value.lstrip("+-").replace(".", "", 1).isdigit():
         return max(0.0, float(value))
-    except ValueError:
-        from email.utils import parsedate_to_datetime
+    from email.utils import parsedate_to_datetime
 
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        from datetime import datetime, timezone
-
-        return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, moment.timestamp() - current)
 
 
 def error_from_response(
@@ -312,5 +323,5 @@ def error_from_response(
         error_code=code,
         request_id=request_id,
         service=service,
-        retry_after=_retry_after_seconds(headers),
+        retry_after=parse_retry_after(headers.get("retry-after") or headers.get("Retry-After")),
     )

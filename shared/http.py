@@ -20,14 +20,19 @@ import asyncio
 import contextlib
 import json as jsonlib
 import random
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast, overload
 
 import httpx
 
-from shared.errors import CloudConnectionError, OpsfnError, error_from_response, parse_error_body
+from shared.errors import (
+    CloudConnectionError,
+    OpsfnError,
+    error_from_response,
+    parse_error_body,
+    parse_retry_after,
+)
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -109,27 +114,6 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(max_attempts=1)
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date; ``None`` if unusable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    if value.lstrip("+-").replace(".", "", 1).isdigit():
-        return max(0.0, float(value))
-    from email.utils import parsedate_to_datetime
-
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        return None
-    current = time.time() if now is None else now
-    return max(0.0, moment.timestamp() - current)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -364,7 +348,7 @@ async def request_json(
         return None
     try:
         return jsonlib.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested beyond what the parser can hold
         return response.text
 
 
