@@ -48,7 +48,7 @@ class Tick(BaseModel):
 
 @app.http(model=Hello, verify="standard_webhooks")
 async def on_http(req: Hello, inv: Invocation) -> dict[str, object]:
-    return {"hello": req.name, "items": [req.name.upper()]}
+    return {"hello": req.name, "items": [{"name": req.name.upper()}, {"name": req.name[::-1]}]}
 
 
 @app.batch(model=Hello)

@@ -78,7 +78,7 @@ def test_local_webhook_rewrapped_for_a_platform(
     )
     assert code == 0, err
     assert response["statusCode"] == 200
-    assert json.loads(response["body"]) == {"hello": "ada", "items": ["ADA"]}
+    assert json.loads(response["body"]) == {"hello": "ada", "items": [{"name": "ADA"}, {"name": "ada"}]}
     assert f"demo [{source}] -> 200" in err
 
 

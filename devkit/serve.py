@@ -1,0 +1,566 @@
+"""``opsfn serve``: every function of the template running locally, the way the platform would run it.
+
+What runs, and why each piece looks like it does:
+
+* **Webhooks** - one HTTP port for every ``Webhook`` route. A small ASGI app keeps the raw method, path,
+  headers and body bytes (signatures cover the exact bytes), wraps them in the local webhook envelope
+  and answers with the function's own HTTP response. Callers sign with ``OPSFN_WEBHOOK_SECRET`` (default:
+  the documented development secret), exactly as the portal or CI would in production.
+* **Queues** - ``POST /queue/<function>`` with a JSON array of messages, a folder of ``<function>*.json``
+  files (``--queue-dir``; processed files move to ``done/`` or ``failed/``) and JSON lines
+  ``{"function": ..., "messages": [...]}`` on stdin (``--stdin``): a batch per request/file/line, with
+  the runtime's per-record results.
+* **Timers** - ``Cron`` via croniter and ``Rate`` as fixed intervals (UTC), delivered as FunctionGraph
+  timer events carrying the template's ``Input`` as ``user_event``.
+* **Workflows** - ``POST /workflows/<name>`` with a JSON input: each step's output is the next step's
+  input; ``ForEach: key`` calls the step once per item of the previous output's list.
+* The emulator serves in-process to the functions and on ``--emulator-port`` for external tools.
+
+A live line per invocation (time, function, trigger, status, duration) goes to stdout; the functions' JSON
+logs go to stderr. Ctrl-C (or ``--duration``) stops the servers and background threads cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from devkit.invoke import InvokeResult, LocalRuntime, log_to_stderr
+from devkit.template import Template, TimerEvent, WebhookEvent
+
+__all__ = [
+    "Scheduler",
+    "ServeInfo",
+    "ServeOptions",
+    "TimerJob",
+    "build_app",
+    "run_serve",
+    "run_workflow",
+    "timer_jobs",
+]
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+MAX_BODY = 6 * 1024 * 1024  # FunctionGraph's synchronous request limit
+_RATE_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8700
+    emulator_port: int = 8600
+    queue_dir: Path | None = None
+    use_stdin: bool = False
+    duration: float | None = None
+    once: bool = False
+    target: str = "auto"
+    poll_seconds: float = 0.5
+
+
+@dataclass(frozen=True)
+class ServeInfo:
+    """Where things listen once started (ports resolved when 0 was asked for)."""
+
+    webhook_url: str
+    emulator_url: str | None
+    routes: tuple[tuple[str, str, str], ...]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _free_socket(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+# ---------------------------------------------------------------------------------------------- timers
+
+
+@dataclass
+class TimerJob:
+    """One Timer event of one function, with its next due time."""
+
+    function: str
+    event_name: str
+    cron: str | None
+    rate_seconds: int | None
+    user_event: str
+    next_due: datetime = field(default_factory=_now)
+
+    def advance(self, after: datetime) -> None:
+        if self.rate_seconds is not None:
+            step = timedelta(seconds=self.rate_seconds)
+            while self.next_due <= after:
+                self.next_due += step
+            return
+        from croniter import croniter
+
+        self.next_due = croniter(self.cron, after).get_next(datetime)
+
+    def event(self, fired_at: datetime) -> dict[str, Any]:
+        """The FunctionGraph timer event the platform would deliver."""
+        return {
+            "version": "v1.0",
+            "time": fired_at.isoformat(timespec="seconds"),
+            "trigger_type": "TIMER",
+            "trigger_name": self.event_name,
+            "user_event": self.user_event,
+        }
+
+
+def timer_jobs(template: Template, start: datetime) -> list[TimerJob]:
+    """Every Timer of the template, first due at its first schedule point after ``start``."""
+    jobs = []
+    for name, fn in template.functions.items():
+        for event_name, event in fn.events.items():
+            if not isinstance(event, TimerEvent):
+                continue
+            props = event.properties
+            rate = None
+            if props.rate is not None:
+                value, unit = props.rate.strip()[:-1], props.rate.strip()[-1]
+                rate = int(value) * _RATE_UNITS[unit]
+            user_event = json.dumps(props.input) if props.input else ""
+            job = TimerJob(name, event_name, props.cron, rate, user_event, next_due=start)
+            job.advance(start)
+            jobs.append(job)
+    return jobs
+
+
+class Scheduler:
+    """Fires due timer jobs; the clock is injectable so tests need not wait for real minutes."""
+
+    def __init__(
+        self,
+        jobs: list[TimerJob],
+        fire: Callable[[TimerJob, datetime], None],
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.jobs = jobs
+        self._fire = fire
+        self._clock = clock
+
+    def run_due(self) -> int:
+        """Fire every job due now (once each, even if several periods were missed); return how many."""
+        now = self._clock()
+        fired = 0
+        for job in self.jobs:
+            if job.next_due <= now:
+                due = job.next_due
+                job.advance(now)
+                self._fire(job, due)
+                fired += 1
+        return fired
+
+    def seconds_to_next(self) -> float:
+        if not self.jobs:
+            return 3600.0
+        return max(0.0, min((j.next_due - self._clock()).total_seconds() for j in self.jobs))
+
+    def loop(self, stop: threading.Event, max_sleep: float = 1.0) -> None:
+        while not stop.is_set():
+            self.run_due()
+            stop.wait(min(max_sleep, self.seconds_to_next()) or 0.01)
+
+
+# ------------------------------------------------------------------------------------------- workflows
+
+
+def _output(result: InvokeResult) -> Any:
+    """What a step hands on: the HTTP body, the timer/event result, or the records' results."""
+    response = result.response
+    if "statusCode" in response:
+        body = response.get("body") or "null"
+        try:
+            return json.loads(body)
+        except ValueError:
+            return body
+    if "results" in response:
+        results = [r.get("result") for r in response["results"] if r.get("status") == "ok"]
+        return results[0] if len(results) == 1 else results
+    return response.get("result", response)
+
+
+def _step_event(runtime: LocalRuntime, function: str, data: Any) -> dict[str, Any]:
+    """Deliver ``data`` through the trigger the function has: webhook, else queue, else timer."""
+    from shared.triggers.local import queue_event, webhook_event
+
+    fn = runtime.function(function)
+    hooks = [e.properties for e in fn.events.values() if isinstance(e, WebhookEvent)]
+    body = json.dumps(data).encode()
+    if hooks:
+        headers = {"content-type": "application/json"}
+        return webhook_event(hooks[0].method, hooks[0].path, headers, body, request_id=uuid.uuid4().hex)
+    if not any(isinstance(e, TimerEvent) for e in fn.events.values()):
+        return queue_event([{"id": f"wf-{uuid.uuid4().hex[:12]}", "body": data}], topic=function)
+    return {
+        "version": "v1.0",
+        "time": _now().isoformat(timespec="seconds"),
+        "trigger_type": "TIMER",
+        "trigger_name": "workflow",
+        "user_event": body.decode(),
+    }
+
+
+def run_workflow(
+    runtime: LocalRuntime,
+    name: str,
+    data: Any,
+    report: Callable[[InvokeResult], None] = lambda _: None,
+) -> Any:
+    """Run workflow ``name`` on ``data``; returns the last step's output (a list after a ForEach)."""
+    spec = runtime.template.workflows.get(name)
+    if spec is None:
+        raise KeyError(name)
+    current = data
+    for index, step in enumerate(spec.steps):
+        if step.for_each is not None:
+            items = current.get(step.for_each) if isinstance(current, dict) else None
+            if not isinstance(items, list):
+                raise ValueError(
+                    f"step {index} ({step.function}): ForEach key {step.for_each!r} is not a list"
+                )
+            outputs = []
+            for item in items:
+                result = runtime.invoke(step.function, _step_event(runtime, step.function, item))
+                report(result)
+                if not result.ok:
+                    raise RuntimeError(f"step {index} ({step.function}) failed: {result.status}")
+                outputs.append(_output(result))
+            current = outputs
+        else:
+            result = runtime.invoke(step.function, _step_event(runtime, step.function, current))
+            report(result)
+            if not result.ok:
+                raise RuntimeError(f"step {index} ({step.function}) failed: {result.status}")
+            current = _output(result)
+    return current
+
+
+# ----------------------------------------------------------------------------------------------- HTTP
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _answer(send: Send, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+    raw = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in (headers or {}).items()]
+    if not any(k == b"content-type" for k, _ in raw):
+        raw.append((b"content-type", b"application/json"))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
+async def _send_function_response(send: Send, response: dict[str, Any]) -> None:
+    import base64
+
+    body = response.get("body") or ""
+    data = base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode()
+    headers = {str(k): str(v) for k, v in (response.get("headers") or {}).items()}
+    await _answer(send, int(response.get("statusCode", 200)), data, headers)
+
+
+def build_app(runtime: LocalRuntime, report: Callable[[InvokeResult], None]) -> Any:
+    """The ASGI app: webhook routes, ``/queue/<function>``, ``/workflows/<name>``, ``/healthz``."""
+    from shared.triggers.local import queue_event, webhook_event
+
+    routes: dict[tuple[str, str], str] = {}
+    for name, fn in runtime.template.functions.items():
+        for event in fn.events.values():
+            if isinstance(event, WebhookEvent):
+                routes[(event.properties.method, event.properties.path)] = name
+
+    async def call(name: str, event: dict[str, Any]) -> InvokeResult:
+        result = await asyncio.to_thread(runtime.invoke, name, event, sign=False)
+        report(result)
+        return result
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        method, path = scope["method"], scope["path"]
+        body = await _read_body(receive)
+        if body is None:
+            await _answer(send, 413, _json({"error": "too_large", "message": f"body over {MAX_BODY} bytes"}))
+            return
+        if (method, path) in routes:
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            from urllib.parse import parse_qsl
+
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            event = webhook_event(method, path, headers, body, query, request_id=uuid.uuid4().hex)
+            result = await call(routes[(method, path)], event)
+            await _send_function_response(send, result.response)
+            return
+        if any(p == path for _, p in routes):
+            await _answer(send, 405, _json({"error": "method_not_allowed", "message": f"{method} {path}"}))
+            return
+        if method == "GET" and path == "/healthz":
+            await _answer(send, 200, _json({"ok": True, "routes": sorted(f"{m} {p}" for m, p in routes)}))
+            return
+        kind, _, target = path.strip("/").partition("/")
+        if method == "POST" and kind in ("queue", "workflows") and target:
+            try:
+                data = json.loads(body or b"null")
+            except ValueError as exc:
+                await _answer(send, 400, _json({"error": "bad_json", "message": str(exc)}))
+                return
+            if kind == "queue":
+                if target not in runtime.template.functions or not isinstance(data, list):
+                    await _answer(send, 400, _json({"error": "bad_request", "message": _queue_help(runtime)}))
+                    return
+                result = await call(target, queue_event(data, topic=target))
+                await _answer(send, 200, _json(result.response))
+                return
+            if target not in runtime.template.workflows:
+                await _answer(send, 404, _json({"error": "not_found", "message": f"no workflow {target!r}"}))
+                return
+            try:
+                output = await asyncio.to_thread(run_workflow, runtime, target, data, report)
+            except (ValueError, RuntimeError) as exc:
+                await _answer(send, 502, _json({"error": "workflow_failed", "message": str(exc)}))
+                return
+            await _answer(send, 200, _json({"workflow": target, "output": output}))
+            return
+        await _answer(send, 404, _json({"error": "not_found", "message": f"no route {method} {path}"}))
+
+    return app
+
+
+def _queue_help(runtime: LocalRuntime) -> str:
+    names = ", ".join(runtime.template.functions)
+    return f"POST /queue/<function> with a JSON array of messages; functions: {names}"
+
+
+# ---------------------------------------------------------------------------------------------- feeds
+
+
+def _queue_file_target(runtime: LocalRuntime, path: Path, data: Any) -> tuple[str, list[Any]]:
+    if isinstance(data, dict) and "function" in data:
+        return str(data["function"]), list(data.get("messages") or [])
+    names = sorted(runtime.template.functions, key=len, reverse=True)
+    function = next((n for n in names if path.stem == n or path.stem.startswith(n + ".")), "")
+    if not isinstance(data, list):
+        raise ValueError("expected a JSON array of messages or {function, messages}")
+    return function, data
+
+
+def process_queue_dir(runtime: LocalRuntime, folder: Path, report: Callable[[InvokeResult], None]) -> int:
+    """Deliver every ``*.json`` in ``folder`` once; move it to ``done/`` or ``failed/``. Returns the count."""
+    from shared.triggers.local import queue_event
+
+    count = 0
+    for path in sorted(folder.glob("*.json")):
+        outcome = "failed"
+        try:
+            function, messages = _queue_file_target(
+                runtime, path, json.loads(path.read_text(encoding="utf-8"))
+            )
+            if function not in runtime.template.functions:
+                raise ValueError(
+                    f"no function for {path.name}: name it <function>.json or <function>.<n>.json"
+                )
+            result = runtime.invoke(function, queue_event(messages, topic=function))
+            report(result)
+            outcome = "done" if result.ok else "failed"
+        except (OSError, ValueError) as exc:
+            print(f"queue file {path.name}: {exc}", file=sys.stderr)
+        target = folder / outcome
+        target.mkdir(exist_ok=True)
+        shutil.move(str(path), target / path.name)
+        count += 1
+    return count
+
+
+def _stdin_loop(runtime: LocalRuntime, stop: threading.Event, report: Callable[[InvokeResult], None]) -> None:
+    from shared.triggers.local import queue_event
+
+    for line in sys.stdin:
+        if stop.is_set():
+            return
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            function, messages = data["function"], list(data["messages"])
+            if function not in runtime.template.functions:
+                raise ValueError(f"unknown function {function!r}")
+            report(runtime.invoke(function, queue_event(messages, topic=function)))
+        except (ValueError, KeyError, TypeError) as exc:
+            print(f"stdin: expected {{'function': ..., 'messages': [...]}}: {exc}", file=sys.stderr)
+
+
+# ----------------------------------------------------------------------------------------------- main
+
+
+def _status(result: InvokeResult) -> str:
+    if result.status is not None:
+        return str(result.status)
+    if "records_ok" in result.response:
+        return f"{result.response['records_ok']} ok/{result.response['records_failed']} failed"
+    return "ok" if result.ok else "error"
+
+
+def _reporter(echo: Callable[[str], None]) -> Callable[[InvokeResult], None]:
+    lock = threading.Lock()
+
+    def report(result: InvokeResult) -> None:
+        stamp = datetime.now().strftime("%H:%M:%S")
+        status = _status(result)
+        took = f"{result.duration_ms:7.1f} ms"
+        line = f"{stamp}  {result.function:<20} {result.trigger:<12} {status:<16} {took}"
+        with lock:
+            echo(line)
+
+    return report
+
+
+@contextlib.contextmanager
+def _uvicorn(app: Any, sock: socket.socket, name: str) -> Iterator[None]:
+    """Serve ``app`` on the bound socket in a thread; stop and join it on exit."""
+    import uvicorn
+
+    config = uvicorn.Config(app, http="h11", lifespan="off", log_level="warning", timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not start")
+        time.sleep(0.01)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def run_serve(
+    template: Template,
+    root: Path,
+    options: ServeOptions,
+    *,
+    echo: Callable[[str], None] = print,
+    ready: Callable[[ServeInfo], None] = lambda _: None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Serve until Ctrl-C, ``stop`` is set, ``--duration`` passes, or (``--once``) the first round ends."""
+    log_to_stderr()
+    stop = stop or threading.Event()
+    report = _reporter(echo)
+    runtime = LocalRuntime(template, root, target=options.target, echo=echo)
+    with runtime.running(), contextlib.ExitStack() as stack:
+        emulator_url = None
+        if runtime.embedded and options.emulator_port is not None:
+            from devkit.emulator.server import asgi_app
+
+            emu_sock = stack.enter_context(_free_socket(options.host, options.emulator_port))
+            stack.enter_context(_uvicorn(asgi_app(runtime.emulator), emu_sock, "opsfn-emulator"))
+            emulator_url = f"http://{options.host}:{emu_sock.getsockname()[1]}"
+        sock = stack.enter_context(_free_socket(options.host, options.port))
+        stack.enter_context(_uvicorn(build_app(runtime, report), sock, "opsfn-webhooks"))
+        url = f"http://{options.host}:{sock.getsockname()[1]}"
+        routes = tuple(
+            (e.properties.method, e.properties.path, name)
+            for name, fn in template.functions.items()
+            for e in fn.events.values()
+            if isinstance(e, WebhookEvent)
+        )
+        echo(f"webhooks on {url}" + (f"; emulator on {emulator_url}" if emulator_url else ""))
+        for method, path, name in routes:
+            echo(f"  {method:<6} {url}{path}  -> {name}")
+        echo(f"  POST   {url}/queue/<function>  (JSON array of messages)")
+        if template.workflows:
+            echo(f"  POST   {url}/workflows/<name>  ({', '.join(template.workflows)})")
+        start = _now()
+        jobs = timer_jobs(template, start)
+        for job in jobs:
+            echo(
+                f"  timer  {job.function}.{job.event_name}: next {job.next_due.isoformat(timespec='seconds')}"
+            )
+
+        def fire(job: TimerJob, due: datetime) -> None:
+            report(runtime.invoke(job.function, job.event(due)))
+
+        scheduler = Scheduler(jobs, fire)
+        ready(ServeInfo(url, emulator_url, routes))
+        if options.once:
+            for job in jobs:
+                fire(job, start)
+            if options.queue_dir is not None and options.queue_dir.is_dir():
+                process_queue_dir(runtime, options.queue_dir, report)
+        else:
+            _run_feeds(runtime, scheduler, options, stop, report, echo)
+    echo("stopped")
+
+
+def _run_feeds(
+    runtime: LocalRuntime,
+    scheduler: Scheduler,
+    options: ServeOptions,
+    stop: threading.Event,
+    report: Callable[[InvokeResult], None],
+    echo: Callable[[str], None],
+) -> None:
+    """Run the timer, queue-folder and stdin threads until ``stop``, ``--duration`` or Ctrl-C."""
+    threads = [threading.Thread(target=scheduler.loop, args=(stop,), name="opsfn-timers", daemon=True)]
+    if options.queue_dir is not None:
+        options.queue_dir.mkdir(parents=True, exist_ok=True)
+        folder = options.queue_dir
+
+        def watch() -> None:
+            while not stop.is_set():
+                process_queue_dir(runtime, folder, report)
+                stop.wait(options.poll_seconds)
+
+        threads.append(threading.Thread(target=watch, name="opsfn-queue-dir", daemon=True))
+    if options.use_stdin:
+        threads.append(
+            threading.Thread(
+                target=_stdin_loop, args=(runtime, stop, report), name="opsfn-stdin", daemon=True
+            )
+        )
+    for thread in threads:
+        thread.start()
+    try:
+        stop.wait(options.duration)
+    except KeyboardInterrupt:
+        echo("stopping ...")
+    finally:
+        stop.set()
+        for thread in threads:
+            if thread.name != "opsfn-stdin":  # a blocked stdin read ends with the process
+                thread.join(timeout=5)
