@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from typing import Any
 
 import pytest
 
+from devkit.emulator.credentials import DEMO_HUAWEI_SK
 from devkit.emulator.services.ide import set_quota
 from functions.license_purchase.handler import handler, main_handler
+from shared.log import configure_logging
 from shared.runtime import RedeliveryRequested
 from tests.functions.conftest import (
     WEBHOOK_SECRET,
@@ -231,3 +235,23 @@ def test_scf_ckafka_entry_point(wired: Wired) -> None:
     }
     out = main_handler(event, None)
     assert out["records_ok"] == 2 and len(wired.bound()) == 2
+
+
+# -- secrets -----------------------------------------------------------------------------------------------
+
+
+def test_no_secret_reaches_logs_or_answers(wired: Wired) -> None:
+    buffer = io.StringIO()
+    configure_logging("DEBUG", stream=buffer)
+    try:
+        answers = [
+            deliver(purchase_body(1)),
+            deliver(purchase_body(2), secret="whsec_" + base64.b64encode(b"a guessed key").decode()),
+            handler(kafka([purchase_body(3), purchase_body(4, machine_code="x")]), None),
+        ]
+    finally:
+        configure_logging("INFO")
+    text = buffer.getvalue() + json.dumps(answers)
+    assert '"event": "invocation"' in text and "license_purchase.done" in text  # the logs were captured
+    for secret in (WEBHOOK_SECRET, WEBHOOK_SECRET.removeprefix("whsec_"), DEMO_HUAWEI_SK):
+        assert secret not in text
