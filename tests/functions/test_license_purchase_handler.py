@@ -255,3 +255,16 @@ def test_no_secret_reaches_logs_or_answers(wired: Wired) -> None:
     assert '"event": "invocation"' in text and "license_purchase.done" in text  # the logs were captured
     for secret in (WEBHOOK_SECRET, WEBHOOK_SECRET.removeprefix("whsec_"), DEMO_HUAWEI_SK):
         assert secret not in text
+
+
+def test_quota_running_out_mid_batch_fails_the_rest_once_without_redelivery(wired: Wired) -> None:
+    """Quota 15, 25 requests: the first order (10) goes through, the second is refused and the third is
+    not even attempted; the 15 refused records are reported, not redelivered, and one message is sent."""
+    set_quota(wired.emulator, 15)
+    out = handler(kafka([purchase_body(n) for n in range(25)]), None)
+    assert (out["records_ok"], out["records_failed"], out["redeliver"]) == (10, 15, False)
+    refused = [r for r in out["results"] if r["status"] == "failed"]
+    assert all(r["retryable"] is False and "IDE.00900008" in r["error"] for r in refused)
+    assert [len(o.license_ids) for o in wired.ide.orders.values()] == [10]
+    [note] = wired.notifications()
+    assert note.subject == "CodeArts IDE seats: 15 request(s) need attention"
