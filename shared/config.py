@@ -25,8 +25,9 @@ Variable                            Meaning
                                     is ``https://apigateway.<domain>``.
 ``OPSFN_ENDPOINT_<SERVICE>``        Base URL override for IAM, IDE, CSMS, APIG, SMN, ASTRO, TENCENT_APIGW.
 ``OPSFN_LOG_LEVEL``                 Log level name (default ``INFO``).
-``OPSFN_IDEMPOTENCY_STORE``         ``sqlite:///path`` (default ``sqlite:////tmp/opsfn-idempotency.db``),
-                                    ``redis://...`` or ``memory://``.
+``OPSFN_IDEMPOTENCY_STORE``         ``sqlite:///path``, ``redis://...`` or ``memory://``; unset or bare
+                                    ``sqlite://`` means SQLite at ``$OPSFN_STATE_DIR/idempotency.db``
+                                    (default ``/tmp/opsfn/idempotency.db``), see :mod:`shared.idempotency`.
 ``OPSFN_WEBHOOK_SECRET``            Webhook signing secret(s), comma-separated so a new one can be added
                                     before the old one is retired.
 ``OPSFN_SMN_TOPIC_URN``             SMN topic for alerts (empty: alerts are only logged).
@@ -64,7 +65,7 @@ SERVICES = (*HUAWEI_SERVICES, "tencent_apigw")
 DEFAULT_REGION = "cn-north-4"
 DEFAULT_TENCENT_REGION = "ap-guangzhou"
 DEFAULT_TENCENT_DOMAIN = "tencentcloudapi.com"
-DEFAULT_IDEMPOTENCY_STORE = "sqlite:////tmp/opsfn-idempotency.db"
+DEFAULT_IDEMPOTENCY_STORE = ""  # shared.idempotency picks its SQLite default
 
 _AK = "HUAWEICLOUD_SDK_AK"
 _SK = "HUAWEICLOUD_SDK_SK"
@@ -154,7 +155,7 @@ class Settings:
         if level not in _LEVELS:
             raise InvalidSettingError("OPSFN_LOG_LEVEL", "one of " + ", ".join(_LEVELS))
         store = get("OPSFN_IDEMPOTENCY_STORE", default=DEFAULT_IDEMPOTENCY_STORE)
-        if not store.startswith(("sqlite:///", "redis://", "rediss://", "memory://")):
+        if store and not store.startswith(("sqlite://", "redis://", "rediss://", "memory://")):
             raise InvalidSettingError("OPSFN_IDEMPOTENCY_STORE", "sqlite:///path, redis://... or memory://")
         secrets = tuple(s.strip() for s in get("OPSFN_WEBHOOK_SECRET").split(",") if s.strip())
         return cls(

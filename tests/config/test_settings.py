@@ -36,7 +36,7 @@ def test_defaults_from_an_empty_environment() -> None:
     assert (s.huawei_ak, s.huawei_sk, s.project_id) == ("", "", "")
     assert s.region == "cn-north-4"
     assert s.log_level == "INFO"
-    assert s.idempotency_store.startswith("sqlite:///")
+    assert s.idempotency_store == ""  # shared.idempotency's SQLite default applies
     assert s.webhook_secrets == ()
     assert s.http_timeout == 15.0
     assert s.max_concurrency == 8
@@ -202,6 +202,7 @@ def test_opsfn_knobs() -> None:
     assert s.max_concurrency == 16
     assert s.webhook_secrets == ("one", "two")
     assert Settings.from_env({"OPSFN_IDEMPOTENCY_STORE": "memory://"}).idempotency_store == "memory://"
+    assert Settings.from_env({"OPSFN_IDEMPOTENCY_STORE": "sqlite://"}).idempotency_store == "sqlite://"
 
 
 def test_repr_and_str_hide_secret_values() -> None:
