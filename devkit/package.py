@@ -341,11 +341,15 @@ def build_package(
     if fn.module not in modules:
         raise PackageError(f"{name}: handler module {fn.module!r} not found under {root}")
     wanted = sorted(RUNTIME_DISTRIBUTIONS[n] for n in external if n in RUNTIME_DISTRIBUTIONS)
+    wheels = download_wheels(_pins(wanted), python_version, cache, echo=echo) if wanted else []
+    provided: set[str] = set()
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as wz:
+            provided.update(n.split("/")[0].removesuffix(".py") for n in wz.namelist())
     stdlib = set(sys.stdlib_module_names)
-    skipped = tuple(sorted(n for n in external if n not in RUNTIME_DISTRIBUTIONS and n not in stdlib))
+    skipped = tuple(sorted(n for n in external if n not in provided and n not in stdlib))
     for skip in skipped:
         echo(f"  {name}: optional import {skip!r} is not a runtime dependency; not bundled")
-    wheels = download_wheels(_pins(wanted), python_version, cache, echo=echo) if wanted else []
     files = _project_files(root, fn, name, modules)
     files["index.py"] = _index_py(fn).encode()
     for wheel in wheels:

@@ -166,3 +166,48 @@ def test_unknown_function_is_refused(built: Built) -> None:
     )
     assert result.exit_code != 0
     assert "unknown function(s): nope" in result.output
+
+
+@pytest.fixture(scope="session")
+def real_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own functions, packaged once per session."""
+    out = tmp_path_factory.mktemp("realdist")
+    result = CliRunner().invoke(
+        main,
+        ["package", "--template", str(REPO / "template.yaml"), "--out", str(out), "--cache", str(_cache())],
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _real_functions() -> list[str]:
+    from devkit.template import load_template
+
+    return list(load_template(REPO / "template.yaml").functions)
+
+
+@pytest.mark.parametrize("name", _real_functions())
+def test_real_function_zip_imports_on_python310(real_dist: Path, name: str, tmp_path: Path) -> None:
+    zip_path = real_dist / f"{name}.zip"
+    assert zip_path.stat().st_size <= FIVE_MB
+    names = zipfile.ZipFile(zip_path).namelist()
+    assert f"functions/{name}/handler.py" in names
+    assert not [n for n in names if n.startswith("functions/") and n.count("/") > 1 and f"/{name}/" not in n]
+    python = _python310()
+    if python is None:
+        pytest.skip("no CPython 3.10 interpreter (python3.10) on this machine")
+    target = tmp_path / "code"
+    zipfile.ZipFile(zip_path).extractall(target)
+    script = (
+        f"import sys; sys.path[:] = [{str(target)!r}] + [p for p in sys.path if 'site-packages' not in p]; "
+        "import index; assert callable(index.handler) and callable(index.main_handler); print('ok')"
+    )
+    done = subprocess.run(
+        [python, "-I", "-S", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
