@@ -256,8 +256,19 @@ def check_template(template: Template, root: Path) -> list[str]:
     from croniter import croniter
 
     problems: list[str] = []
+    routes: dict[tuple[str, str], str] = {}
     for name, fn in template.functions.items():
         where = f"Functions.{name}"
+        for event_name, event in fn.events.items():
+            if isinstance(event, WebhookEvent):
+                route = (event.properties.method, event.properties.path)
+                if route in routes:
+                    # One local port and one API group serve every route: a duplicate would shadow one.
+                    problems.append(
+                        f"{where}.Events.{event_name}: {route[0]} {route[1]} is already the route of "
+                        f"{routes[route]}"
+                    )
+                routes.setdefault(route, f"{where}.Events.{event_name}")
         if not (root / fn.code_uri).is_dir():
             problems.append(f"{where}.CodeUri: folder {fn.code_uri!r} does not exist")
         try:
@@ -271,7 +282,13 @@ def check_template(template: Template, root: Path) -> list[str]:
                 problems.append(f"{where}.Handler: {fn.module!r} has no SCF entry point 'main_handler'")
         for event_name, event in fn.events.items():
             cron = event.properties.cron if isinstance(event, TimerEvent) else None
-            if cron is not None and not croniter.is_valid(cron):
+            if cron is not None and len(cron.split()) != 5:
+                # The renderers convert standard 5-field cron to each platform's dialect.
+                problems.append(
+                    f"{where}.Events.{event_name}.Cron: {cron!r} must have 5 fields "
+                    "(minute hour day-of-month month day-of-week, UTC)"
+                )
+            elif cron is not None and not croniter.is_valid(cron):
                 problems.append(f"{where}.Events.{event_name}.Cron: {cron!r} is not a valid cron")
         for i, policy in enumerate(fn.policies):
             if not is_known(policy):

@@ -171,3 +171,24 @@ def test_cli_stdin_feed(runner: CliRunner, project: Project) -> None:
     assert result.exit_code == 0, result.output
     assert any("local_queue" in line and "1 ok/0 failed" in line for line in result.stdout.splitlines())
     assert "stdin: expected" in result.stderr
+
+
+def test_the_real_workflow_chains_release_into_reconcile() -> None:
+    """offboard_then_reconcile from template.yaml: the release answer becomes the reconcile timer input."""
+    from conftest import REPO
+
+    from devkit.invoke import LocalRuntime
+    from devkit.serve import run_workflow
+
+    template = load_template(REPO / "template.yaml")
+    runtime = LocalRuntime(template, REPO)
+    reported: list[str] = []
+    with runtime.running():
+        output = run_workflow(
+            runtime,
+            "offboard_then_reconcile",
+            {"request_id": "wf-1", "user_id": "1f0c3a9e2b7d4c58a6e1d2f3b4c5d6e7"},
+            lambda r: reported.append(f"{r.function}:{r.trigger}:{r.status}"),
+        )
+    assert reported == ["license_release:webhook:200", "license_reconcile:timer:None"]
+    assert output["dry_run"] is True and "by_status" in output

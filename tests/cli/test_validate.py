@@ -81,6 +81,11 @@ def _drop_main_handler(project: Project) -> None:
             "Functions.demo.Events.hook.Webhook.Properties.Path",
         ),
         (_replace("  chain:", "  chain: [\n"), "not valid YAML"),
+        (_replace("Rate: 1m", "Cron: '0 30 2 * * *'"), "must have 5 fields"),
+        (
+            _replace("Path: /hooks/second", "Path: /hooks/demo\n          Method: POST"),
+            "Functions.second.Events.hook: POST /hooks/demo is already the route of Functions.demo.Events",
+        ),
     ],
 )
 def test_each_problem_is_reported_with_its_location(
