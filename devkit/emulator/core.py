@@ -129,7 +129,7 @@ class Call:
             return {}
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nesting deeper than the parser's stack
             if error is not None:
                 raise error("request body is not valid JSON") from None
             raise huawei_error(400, "APIG.2011", "request body is not valid JSON") from None

@@ -215,7 +215,7 @@ def _resolve_message(
             raise smn_error(400, "SMN.0021", "The message exceeds 256 KB.")
         try:
             structure = json.loads(structure_text)
-        except ValueError:
+        except (ValueError, RecursionError):
             structure = None
         if not isinstance(structure, dict) or not isinstance(structure.get("default"), str):
             raise smn_error(
