@@ -48,7 +48,7 @@ def _numeric(raw: Any, field: str, default: int) -> int:
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
         rules.bad_body(f"{field} must be a string")
     text = str(raw)
-    if not text.isdigit():
+    if not rules.is_number(text):
         rules.invalid(f"{field} must be a non-negative number")
     return int(text)
 

@@ -23,6 +23,9 @@ from typing import Any, NoReturn
 
 from devkit.emulator.core import ApiError, huawei_error
 
+MAX_NUMBER_DIGITS = 18
+"""Longer numeric strings are refused as invalid rather than converted (any real page fits in 18)."""
+
 NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 """Secret, event and stage names (SDK model docs: ``^[a-zA-Z0-9_-]{1,64}$``)."""
 
@@ -184,11 +187,17 @@ def rotation_period_seconds(period: str) -> int:
     return seconds
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits of sane length: ``"²".isdigit()`` is true yet ``int("²")`` fails, and ``int()`` refuses
+    strings longer than 4300 digits; both would escape as a 500 instead of the documented 400."""
+    return text.isascii() and text.isdigit() and len(text) <= MAX_NUMBER_DIGITS
+
+
 def page_limit(raw: Any, default: int) -> int:
     """A positive page size from a query string (``limit``), the documented default when absent."""
     if raw is None or raw == "":
         return default
     text = str(raw)
-    if not text.isdigit() or int(text) < 1:
+    if not is_number(text) or int(text) < 1:
         invalid("limit must be a positive integer")
     return int(text)

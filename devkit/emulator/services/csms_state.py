@@ -112,7 +112,7 @@ class Secret:
 
     def version(self, version_id: str) -> Version | None:
         """``v<n>`` is the n-th version, so lookup is an index, not a scan."""
-        if version_id.startswith("v") and version_id[1:].isdigit():
+        if version_id.startswith("v") and rules.is_number(version_id[1:]):
             index = int(version_id[1:]) - 1
             if 0 <= index < len(self.versions):
                 return self.versions[index]
@@ -388,7 +388,7 @@ class CsmsBackend:
     def list_versions(self, secret: Secret, limit: int, marker: str | None) -> dict[str, Any]:
         start = 0
         if marker:
-            if not (marker.startswith("v") and marker[1:].isdigit()):
+            if not (marker.startswith("v") and rules.is_number(marker[1:])):
                 rules.invalid("marker must be a version id")
             start = min(int(marker[1:]), len(secret.versions))
         page = secret.versions[start : start + limit]
