@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _cli_helpers import REPO, Project
 from click.testing import CliRunner
-from conftest import REPO, Project
 
 from devkit.cli import main
 from devkit.emulator.core import Emulator

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _cli_helpers import HANDLER, REPO, copy_shared
 from click.testing import CliRunner
-from conftest import HANDLER, REPO, copy_shared
 
 from devkit.cli import main
 from devkit.package import scan_imports

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
+from _cli_helpers import REPO
 from click.testing import CliRunner
-from conftest import REPO
 
 from devkit.cli import main
 from devkit.render import CronError, fg_cron, rate_to_scf_cron, render, scf_cron

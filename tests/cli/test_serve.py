@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from _cli_helpers import Project
 from click.testing import CliRunner
-from conftest import Project
 
 from devkit.cli import main
 from devkit.invoke import DEV_WEBHOOK_SECRET
@@ -175,7 +175,7 @@ def test_cli_stdin_feed(runner: CliRunner, project: Project) -> None:
 
 def test_the_real_workflow_chains_release_into_reconcile() -> None:
     """offboard_then_reconcile from template.yaml: the release answer becomes the reconcile timer input."""
-    from conftest import REPO
+    from _cli_helpers import REPO
 
     from devkit.invoke import LocalRuntime
     from devkit.serve import run_workflow

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from _cli_helpers import Project
 from click.testing import CliRunner
-from conftest import Project
 
 from devkit.cli import main
 
@@ -106,7 +106,7 @@ def test_missing_template_file(runner: CliRunner, project: Project) -> None:
 
 def test_real_template_schema_loads() -> None:
     """The repository's own template satisfies the schema (handlers are checked by the other tests)."""
-    from conftest import REPO
+    from _cli_helpers import REPO
 
     from devkit.template import load_template
 
