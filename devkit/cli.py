@@ -179,7 +179,7 @@ def serve(
     template_path: Path,
 ) -> None:
     """Run every function locally: webhooks on one port, timers, workflows and queues."""
-    from devkit.serve import ServeOptions, run_serve
+    from devkit.serve import ServeError, ServeOptions, run_serve
 
     template = _load(template_path)
     root = _root(template_path)
@@ -193,7 +193,10 @@ def serve(
         once=once,
         target=target,
     )
-    run_serve(template, root, options, echo=click.echo)
+    try:
+        run_serve(template, root, options, echo=click.echo)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()

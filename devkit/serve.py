@@ -42,6 +42,7 @@ from devkit.template import Template, TimerEvent, WebhookEvent
 
 __all__ = [
     "Scheduler",
+    "ServeError",
     "ServeInfo",
     "ServeOptions",
     "TimerJob",
@@ -84,10 +85,19 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _free_socket(host: str, port: int) -> socket.socket:
+class ServeError(Exception):
+    """``opsfn serve`` cannot start (e.g. a port is taken); the message says which and what to do."""
+
+
+def _free_socket(host: str, port: int, what: str) -> socket.socket:
+    """Bind before starting the server thread, so a taken port fails here with a clear message."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ServeError(f"cannot listen on {host}:{port} for the {what}: {exc.strerror or exc}") from None
     return sock
 
 
@@ -487,10 +497,12 @@ def run_serve(
         if runtime.embedded and options.emulator_port is not None:
             from devkit.emulator.server import asgi_app
 
-            emu_sock = stack.enter_context(_free_socket(options.host, options.emulator_port))
+            emu_sock = stack.enter_context(
+                _free_socket(options.host, options.emulator_port, "emulator (--emulator-port)")
+            )
             stack.enter_context(_uvicorn(asgi_app(runtime.emulator), emu_sock, "opsfn-emulator"))
             emulator_url = f"http://{options.host}:{emu_sock.getsockname()[1]}"
-        sock = stack.enter_context(_free_socket(options.host, options.port))
+        sock = stack.enter_context(_free_socket(options.host, options.port, "webhooks (--port)"))
         stack.enter_context(_uvicorn(build_app(runtime, report), sock, "opsfn-webhooks"))
         url = f"http://{options.host}:{sock.getsockname()[1]}"
         routes = tuple(

@@ -192,3 +192,25 @@ def test_the_real_workflow_chains_release_into_reconcile() -> None:
         )
     assert reported == ["license_release:webhook:200", "license_reconcile:timer:None"]
     assert output["dry_run"] is True and "by_status" in output
+
+
+def test_taken_port_is_a_clear_error(runner: CliRunner, project: Project) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        args = [
+            "serve",
+            "--once",
+            "--port",
+            port,
+            "--emulator-port",
+            "0",
+            "--template",
+            str(project.template),
+        ]
+        result = runner.invoke(main, args)
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port} for the webhooks (--port)" in result.stderr
