@@ -587,6 +587,11 @@ def _scf_event(name: str, event_name: str, event: Any, notes: list[str]) -> dict
                 }
             }
         }
+    if isinstance(event, SmnEvent):
+        # SMN's Tencent counterpart is a CMQ topic; the runtime parses SCF CMQ topic events.
+        topic = event.properties.topic.rsplit(":", 1)[-1]
+        notes.append(f"{where} (Smn): rendered as a subscription to the CMQ topic {topic!r}")
+        return {"cmq": {"parameters": {"name": topic, "enable": True}}}
     kind = type(event).__name__.removesuffix("Event")
     notes.append(f"not rendered: {where} ({kind}): SCF has no {kind} trigger")
     return None

@@ -319,7 +319,9 @@ def test_scf(full: Template, tmp_path: Path) -> None:
     ckafka = next(e["ckafka"]["parameters"] for e in inputs["events"] if "ckafka" in e)
     assert ckafka == {"name": "k1", "topic": "t1", "maxMsgNum": 5000, "offset": "latest", "enable": True}
     text = rendered.files["alpha/serverless.yml"]
-    for dropped in ("alpha.both", "alpha.every7", "alpha.notify", "alpha.audit", "alpha.cloud"):
+    cmq = next(e["cmq"]["parameters"] for e in inputs["events"] if "cmq" in e)
+    assert cmq == {"name": "alerts", "enable": True}
+    for dropped in ("alpha.both", "alpha.every7", "alpha.audit", "alpha.cloud"):
         assert f"# not rendered: {dropped}" in text
 
 
