@@ -13,6 +13,8 @@ Event handlers (CTS, EventGrid) reuse the same bookkeeping but are called once p
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +24,7 @@ from pydantic import BaseModel
 from shared.idempotency import Claim, Idempotency, IdempotencyPayloadMismatch, payload_hash
 from shared.runtime_context import Invocation
 from shared.runtime_errors import answer_for
+from shared.runtime_http import is_stored_http, shared_key
 from shared.runtime_support import (
     BadInput,
     Services,
@@ -31,7 +34,7 @@ from shared.runtime_support import (
     validate_model,
 )
 from shared.triggers.models import CloudEvent, Record
-from shared.triggers.responses import BatchItemResult, RecordOutcome
+from shared.triggers.responses import BatchItemResult, HttpResponse, RecordOutcome
 
 __all__ = ["BatchSpec", "EventSpec", "TimerSpec", "run_batch", "run_events", "run_timer"]
 
@@ -116,7 +119,7 @@ async def _prepare(
             continue
         try:
             raw = key_fn(item) if key_fn is not None else None
-            raw_key = f"record:{record.dedupe_key}" if raw is None or str(raw) == "" else f"key:{raw}"
+            raw_key = f"record:{record.dedupe_key}" if raw is None or str(raw) == "" else shared_key(raw)
             payload = item.model_dump(mode="json")
             leader = leaders.get(raw_key)
             if leader is not None:
@@ -138,13 +141,34 @@ async def _prepare(
             continue
         if claim.replayed:
             batch.results[index] = BatchItemResult(
-                record.id, RecordOutcome.success(claim.response), replayed=True
+                record.id, _replayed_outcome(claim.response), replayed=True
             )
             continue
         entry = _Pending(index, record, item, claim)
         leaders[raw_key] = entry
         pending.append(entry)
     return pending
+
+
+def _replayed_outcome(stored: Any) -> RecordOutcome:
+    """A stored result as a record outcome. The key is shared with the webhook pipeline
+    (:func:`shared.runtime_http.shared_key`), so the stored value may be that pipeline's HTTP answer: a
+    2xx/3xx is the record's success (its JSON body as the result), anything else a final failure - the
+    request was already answered and redelivering the record cannot change that."""
+    if not is_stored_http(stored):
+        return RecordOutcome.success(stored)
+    response = HttpResponse.from_stored(stored)
+    body: Any = response.body
+    if isinstance(body, str):
+        with contextlib.suppress(ValueError):  # a plain-text answer stays text
+            body = json.loads(body)
+    if response.status < 400:
+        return RecordOutcome.success(body)
+    error = body.get("error") if isinstance(body, dict) else None
+    return RecordOutcome.failure(
+        f"already answered {response.status} by another trigger" + (f": {error}" if error else ""),
+        retryable=False,
+    )
 
 
 def _settle(
@@ -242,7 +266,7 @@ async def run_timer(spec: TimerSpec, inv: Invocation, services: Services) -> tup
             if raw is not None and str(raw) != "":
                 idem = services.idempotency()
                 claim = await idem.claim(
-                    f"key:{raw}", item.model_dump(mode="json"), in_progress_timeout=inv.remaining_seconds()
+                    shared_key(raw), item.model_dump(mode="json"), in_progress_timeout=inv.remaining_seconds()
                 )
                 if claim.replayed:
                     return {"ok": True, "result": claim.response, "replayed": True}, "replayed"

@@ -27,7 +27,7 @@ from shared.runtime_support import (
 )
 from shared.triggers.responses import HttpResponse
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "HttpOutcome", "HttpSpec", "run_http"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "HttpOutcome", "HttpSpec", "is_stored_http", "run_http", "shared_key"]
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 """FunctionGraph's dedicated APIG trigger accepts at most a 4 MB body (usermanual functiongraph_01_0204)."""
@@ -142,13 +142,13 @@ async def run_http(spec: HttpSpec, inv: Invocation, services: Services) -> HttpO
                 idem = services.idempotency()
                 remaining = inv.remaining_seconds()
                 claim = await idem.claim(
-                    str(raw_key),
+                    shared_key(raw_key),
                     model.model_dump(mode="json"),
                     in_progress_timeout=remaining,
                     max_wait=None if remaining is None else remaining - services.timeout_margin,
                 )
                 if claim.replayed:
-                    stored = HttpResponse.from_stored(claim.response or {})
+                    stored = _replayed_response(claim.response)
                     headers = {**dict(stored.headers), "X-Request-Id": inv.request_id}
                     headers["Idempotent-Replayed"] = "true"
                     return HttpOutcome(
@@ -181,6 +181,29 @@ async def run_http(spec: HttpSpec, inv: Invocation, services: Services) -> HttpO
             for guard in guards:
                 guard.forget_all()
         return HttpOutcome(_error(answer.status, answer.body, inv, answer.headers), _label(answer.status))
+
+
+def shared_key(raw_key: Any) -> str:
+    """The idempotency key of a business key, identical for every trigger of one function.
+
+    One request may reach a function by webhook and by queue at the same time (license_purchase: the
+    portal's webhook and the ordering system's Kafka). Both pipelines must take the *same* lock, or both
+    runs find no seat and both buy; the batch and timer pipelines have always used ``key:<id>``.
+    """
+    return f"key:{raw_key}"
+
+
+def _replayed_response(stored: Any) -> HttpResponse:
+    """A stored answer as an HTTP response: a webhook's own stored response, or the result a queue
+    record stored under the same key (only successes are stored there, hence 200)."""
+    if is_stored_http(stored):
+        return HttpResponse.from_stored(stored)
+    return HttpResponse(200, stored)
+
+
+def is_stored_http(stored: Any) -> bool:
+    """Whether ``stored`` is :meth:`HttpResponse.to_stored` output (the webhook pipeline's record)."""
+    return isinstance(stored, dict) and set(stored) == {"statusCode", "headers", "body", "isBase64Encoded"}
 
 
 def _label(status: int) -> str:
