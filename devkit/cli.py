@@ -281,3 +281,47 @@ def render(target: str, out: Path | None, dist: Path, scf_region: str, template_
         click.echo(f"wrote {path}")
     for note in rendered.notes:
         click.echo(f"note: {note}", err=True)
+
+
+@main.command()
+@click.argument("path")
+@click.option(
+    "--data",
+    "data_file",
+    type=click.File("rb"),
+    default="-",
+    show_default=True,
+    help="Body to send (a file, or - for standard input).",
+)
+@click.option(
+    "--url", default="http://127.0.0.1:8700", show_default=True, help="Where `opsfn serve` listens."
+)
+@click.option("--method", default="POST", show_default=True, help="HTTP method of the webhook route.")
+def send(path: str, data_file: Any, url: str, method: str) -> None:
+    """Sign a body as a Standard Webhook and send it to PATH on `opsfn serve`; print the answer.
+
+    The secret is OPSFN_WEBHOOK_SECRET (the first one when several are listed), else the documented local
+    development secret - the same one `opsfn serve` and `opsfn invoke` verify against.
+    """
+    import os
+    import time
+    import uuid
+
+    import httpx
+
+    from devkit.invoke import DEV_WEBHOOK_SECRET
+    from shared.verify import sign_standard_webhook
+
+    body = data_file.read()
+    secret = (os.environ.get("OPSFN_WEBHOOK_SECRET", "").split(",")[0].strip()) or DEV_WEBHOOK_SECRET
+    headers = sign_standard_webhook(secret, f"msg_{uuid.uuid4().hex}", int(time.time()), body)
+    headers["Content-Type"] = "application/json"
+    target = url.rstrip("/") + "/" + path.lstrip("/")
+    try:
+        response = httpx.request(method.upper(), target, content=body, headers=headers, timeout=60.0)
+    except httpx.HTTPError as exc:
+        click.echo(f"cannot reach {target}: {type(exc).__name__} (is `opsfn serve` running?)", err=True)
+        raise SystemExit(2) from None
+    click.echo(f"HTTP {response.status_code}", err=True)
+    click.echo(response.text)
+    raise SystemExit(0 if response.status_code < 400 else 1)

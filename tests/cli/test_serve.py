@@ -87,6 +87,22 @@ def _signed(body: bytes) -> dict[str, str]:
     return {**headers, "content-type": "application/json"}
 
 
+def test_send_signs_like_serve_verifies(
+    served: tuple[ServeInfo, list[str], Path], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`opsfn send` signs with the same development secret `opsfn serve` verifies against."""
+    info, _, _ = served
+    body = tmp_path / "body.json"
+    body.write_text('{"name": "ada"}', encoding="utf-8")
+    ok = runner.invoke(main, ["send", "/hooks/demo", "--data", str(body), "--url", info.webhook_url])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["hello"] == "ada"
+    bad = runner.invoke(main, ["send", "/nowhere", "--data", str(body), "--url", info.webhook_url])
+    assert bad.exit_code == 1
+    gone = runner.invoke(main, ["send", "/hooks/demo", "--data", str(body), "--url", "http://127.0.0.1:9"])
+    assert gone.exit_code == 2 and "is `opsfn serve` running?" in gone.output
+
+
 def test_webhook_queue_workflow_and_feeds(served: tuple[ServeInfo, list[str], Path]) -> None:
     info, lines, queue_dir = served
     assert info.emulator_url is not None
