@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from shared.idempotency import Claim, Idempotency, IdempotencyPayloadMismatch, payload_hash
 from shared.runtime_context import Invocation
 from shared.runtime_errors import answer_for
-from shared.runtime_http import is_stored_http, shared_key
+from shared.runtime_stored import failure_record, is_stored_http, shared_key, stored_failure
 from shared.runtime_support import (
     BadInput,
     Services,
@@ -154,7 +154,11 @@ def _replayed_outcome(stored: Any) -> RecordOutcome:
     """A stored result as a record outcome. The key is shared with the webhook pipeline
     (:func:`shared.runtime_http.shared_key`), so the stored value may be that pipeline's HTTP answer: a
     2xx/3xx is the record's success (its JSON body as the result), anything else a final failure - the
-    request was already answered and redelivering the record cannot change that."""
+    request was already answered and redelivering the record cannot change that. A stored permanent
+    failure of a record is that failure again."""
+    error = stored_failure(stored)
+    if error is not None:
+        return RecordOutcome.failure(error, retryable=False)
     if not is_stored_http(stored):
         return RecordOutcome.success(stored)
     response = HttpResponse.from_stored(stored)
@@ -174,7 +178,8 @@ def _replayed_outcome(stored: Any) -> RecordOutcome:
 def _settle(
     batch: _Batch, entry: _Pending, outcome: RecordOutcome, idem: Idempotency, inv: Invocation
 ) -> None:
-    """Record the outcome and finish the record's lock: store success, release failure."""
+    """Record the outcome and finish the record's lock: store a success or a permanent failure (a
+    redelivery caused by another record must not run it again), release a retryable failure."""
     if outcome.ok:
         outcome = RecordOutcome.success(to_json_data(outcome.result))
     batch.results[entry.index] = BatchItemResult(entry.record.id, outcome)
@@ -185,6 +190,8 @@ def _settle(
     try:
         if outcome.ok:
             idem.complete(entry.claim, outcome.result)
+        elif not outcome.retryable:
+            idem.complete(entry.claim, failure_record(outcome.error or "failed"))
         else:
             idem.release(entry.claim)
     except Exception:

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from shared.idempotency import Claim, StoreReplayGuard
 from shared.runtime_context import Invocation
 from shared.runtime_errors import answer_for
+from shared.runtime_stored import is_stored_http, shared_key, stored_failure
 from shared.runtime_support import (
     BadInput,
     Services,
@@ -27,7 +28,7 @@ from shared.runtime_support import (
 )
 from shared.triggers.responses import HttpResponse
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "HttpOutcome", "HttpSpec", "is_stored_http", "run_http", "shared_key"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "HttpOutcome", "HttpSpec", "run_http"]
 
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 """FunctionGraph's dedicated APIG trigger accepts at most a 4 MB body (usermanual functiongraph_01_0204)."""
@@ -183,27 +184,16 @@ async def run_http(spec: HttpSpec, inv: Invocation, services: Services) -> HttpO
         return HttpOutcome(_error(answer.status, answer.body, inv, answer.headers), _label(answer.status))
 
 
-def shared_key(raw_key: Any) -> str:
-    """The idempotency key of a business key, identical for every trigger of one function.
-
-    One request may reach a function by webhook and by queue at the same time (license_purchase: the
-    portal's webhook and the ordering system's Kafka). Both pipelines must take the *same* lock, or both
-    runs find no seat and both buy; the batch and timer pipelines have always used ``key:<id>``.
-    """
-    return f"key:{raw_key}"
-
-
 def _replayed_response(stored: Any) -> HttpResponse:
-    """A stored answer as an HTTP response: a webhook's own stored response, or the result a queue
-    record stored under the same key (only successes are stored there, hence 200)."""
+    """A stored answer as an HTTP response (see :mod:`shared.runtime_stored`): this pipeline's own
+    response, a queue record's permanent failure (409: the request was refused and a retry cannot change
+    that), or a queue record's result (only successes remain, hence 200)."""
     if is_stored_http(stored):
         return HttpResponse.from_stored(stored)
+    error = stored_failure(stored)
+    if error is not None:
+        return HttpResponse(409, {"error": "request_failed", "message": error})
     return HttpResponse(200, stored)
-
-
-def is_stored_http(stored: Any) -> bool:
-    """Whether ``stored`` is :meth:`HttpResponse.to_stored` output (the webhook pipeline's record)."""
-    return isinstance(stored, dict) and set(stored) == {"statusCode", "headers", "body", "isBase64Encoded"}
 
 
 def _label(status: int) -> str:

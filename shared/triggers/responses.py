@@ -138,6 +138,8 @@ class BatchItemResult:
         else:
             out["error"] = self.outcome.error or "failed"
             out["retryable"] = self.outcome.retryable
+            if self.replayed:
+                out["replayed"] = True
             if self.fields:
                 out["fields"] = [dict(f) for f in self.fields]
         return out
