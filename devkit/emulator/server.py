@@ -82,7 +82,9 @@ def _to_request(scope: Scope, body: bytes) -> httpx.Request:
     url = f"{scope.get('scheme', 'http')}://{host}{path}"
     if scope.get("query_string"):
         url += "?" + scope["query_string"].decode("latin-1")
-    return httpx.Request(scope["method"], url, headers=headers, content=body)
+    # Hand httpx the header bytes as received: a str value outside ASCII (a UTF-8 token, a latin-1 byte)
+    # would make httpx raise UnicodeEncodeError here - a 500 - where the cloud answers 401 or 400.
+    return httpx.Request(scope["method"], url, headers=list(scope["headers"]), content=body)
 
 
 def _close_without_response(send: Send) -> bool:
