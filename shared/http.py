@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json as jsonlib
 import random
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast, overload
@@ -273,8 +275,21 @@ def make_client(
         limits=DEFAULT_LIMITS,
         headers=merged,
         transport=chosen,
+        # Only a network transport needs TLS; a given one (the emulator's) would ignore the context.
+        verify=shared_ssl_context() if chosen is None else True,
         follow_redirects=False,
     )
+
+
+@functools.lru_cache(maxsize=1)
+def shared_ssl_context() -> ssl.SSLContext:
+    """One TLS context for every client of the process.
+
+    Building a context loads the whole CA bundle (tens of milliseconds); httpx would do it again for each
+    client, and a function typically builds two or three clients on its first invocation (cold start).
+    The context honours ``SSL_CERT_FILE``/``SSL_CERT_DIR`` like httpx's own default.
+    """
+    return httpx.create_ssl_context()
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -151,3 +153,26 @@ async def test_retries_ride_out_the_emulators_injected_faults(settings: Settings
     assert injected >= 5  # the seed really did inject faults
     assert len(sleeps) == injected  # one wait per injected fault, no more, no less
     assert 0.5 in sleeps  # the 429's Retry-After was honoured
+
+
+async def test_clients_share_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the CA bundle costs tens of ms: a cold start building several clients pays it once."""
+    import ssl
+
+    from shared import http as shared_http
+
+    built: list[ssl.SSLContext] = []
+    real = httpx.create_ssl_context
+
+    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        context = real(*args, **kwargs)
+        built.append(context)
+        return context
+
+    monkeypatch.setattr(httpx, "create_ssl_context", counting)
+    shared_http.shared_ssl_context.cache_clear()
+    clients = [shared_http.make_client(f"https://svc{i}.example.com", None, service="x") for i in range(3)]
+    for client in clients:
+        await client.aclose()
+    shared_http.shared_ssl_context.cache_clear()
+    assert len(built) == 1
