@@ -74,7 +74,7 @@ def parse_event(event: Any, platform: str | None = None) -> TriggerEvent:
 
         try:
             event = json.loads(event)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser's stack
             raise EventParseError("event is not valid JSON") from None
     if not isinstance(event, dict):
         raise EventParseError("event must be a JSON object")
@@ -84,6 +84,6 @@ def parse_event(event: Any, platform: str | None = None) -> TriggerEvent:
                 return parse(event)
             except EventParseError:
                 raise
-            except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+            except (TypeError, ValueError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
                 raise EventParseError(f"malformed event ({type(exc).__name__})") from None
     raise EventParseError(f"unrecognised event shape for platform {platform or 'any'}")
