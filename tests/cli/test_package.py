@@ -22,7 +22,7 @@ from _cli_helpers import HANDLER, REPO, copy_shared
 from click.testing import CliRunner
 
 from devkit.cli import main
-from devkit.package import scan_imports
+from devkit.package import scan_imports, target_python
 
 FIVE_MB = 5 * 1024 * 1024
 TEMPLATE = textwrap.dedent(
@@ -86,7 +86,23 @@ def test_zip_layout_and_size(built: Built) -> None:
     assert f"{size / 1024 / 1024:.2f} MB" in built.output
     names = set(zipfile.ZipFile(zip_path).namelist())
     assert {"index.py", "functions/__init__.py", "functions/demo/handler.py", "shared/runtime.py"} <= names
-    assert not any("__pycache__" in n or n.endswith((".pyc", ".pyi")) for n in names)
+    # The developer's stale 3.11 byte code never ships; type stubs neither.
+    assert not any(n.endswith((".pyi", ".cpython-311.pyc")) for n in names)
+    pycs = {n for n in names if n.endswith(".pyc")}
+    if target_python("3.10") is not None:
+        # Byte code for the target version, one per module (unchecked-hash: valid after any unzip).
+        sources = {n for n in names if n.endswith(".py")}
+        expected = {
+            f"{n.rsplit('/', 1)[0]}/__pycache__/{n.rsplit('/', 1)[1][:-3]}.cpython-310.pyc"
+            if "/" in n
+            else f"__pycache__/{n[:-3]}.cpython-310.pyc"
+            for n in sources
+        }
+        assert expected <= pycs
+        header = zipfile.ZipFile(zip_path).read("shared/__pycache__/runtime.cpython-310.pyc")[4:8]
+        assert int.from_bytes(header, "little") == 0b01  # PEP 552 flags: hash-based, source unchecked
+    else:
+        assert not pycs
     # Platform wheels: the manylinux CPython 3.10 build of pydantic-core, never the build machine's 3.11.
     cores = [n for n in names if n.startswith("pydantic_core/_pydantic_core")]
     assert cores and all("cpython-310-x86_64-linux-gnu" in n for n in cores), cores
@@ -192,7 +208,12 @@ def test_real_function_zip_imports_on_python310(real_dist: Path, name: str, tmp_
     assert zip_path.stat().st_size <= FIVE_MB
     names = zipfile.ZipFile(zip_path).namelist()
     assert f"functions/{name}/handler.py" in names
-    assert not [n for n in names if n.startswith("functions/") and n.count("/") > 1 and f"/{name}/" not in n]
+    foreign = [
+        n
+        for n in names
+        if n.startswith("functions/") and n.count("/") > 1 and f"/{name}/" not in n and "__pycache__" not in n
+    ]
+    assert not foreign
     python = _python310()
     if python is None:
         pytest.skip("no CPython 3.10 interpreter (python3.10) on this machine")
