@@ -19,7 +19,10 @@ import pytest
 from functions.license_purchase.handler import app, handler
 from shared.http import use_transport
 from shared.runtime import RedeliveryRequested
-from tests.functions.conftest import Wired, kafka, machine, purchase_body, user, webhook, wired  # noqa: F401
+from tests.functions import conftest as functions_conftest
+from tests.functions.conftest import Wired, kafka, machine, purchase_body, user, webhook
+
+wired = functions_conftest.wired  # the fixture (not the name) is what pytest registers in this module
 
 PATH = "/hooks/license/purchase"
 
@@ -46,7 +49,7 @@ def _deliver(event: dict[str, Any], start: threading.Barrier) -> Any:
         return exc
 
 
-def test_same_request_by_webhook_and_kafka_at_once_orders_once(wired: Wired) -> None:  # noqa: F811
+def test_same_request_by_webhook_and_kafka_at_once_orders_once(wired: Wired) -> None:
     body = purchase_body(7)
     events = [webhook(PATH, body), kafka([body]), webhook(PATH, body), kafka([body])]
     start = threading.Barrier(len(events))
@@ -62,7 +65,7 @@ def test_same_request_by_webhook_and_kafka_at_once_orders_once(wired: Wired) -> 
         assert not isinstance(answer, RedeliveryRequested), answer
 
 
-def test_kafka_redelivery_after_webhook_completed_replays_the_webhook_result(wired: Wired) -> None:  # noqa: F811
+def test_kafka_redelivery_after_webhook_completed_replays_the_webhook_result(wired: Wired) -> None:
     """The webhook ran first and stored an HTTP answer; the same request then comes by Kafka: the record
     is a success carrying the same seat, and nothing more is bought or bound."""
     body = purchase_body(8)
@@ -76,7 +79,7 @@ def test_kafka_redelivery_after_webhook_completed_replays_the_webhook_result(wir
     assert len(wired.ide.orders) == 1 and list(wired.bound()) == [seat]
 
 
-def test_webhook_after_kafka_completed_replays_the_record_result(wired: Wired) -> None:  # noqa: F811
+def test_webhook_after_kafka_completed_replays_the_record_result(wired: Wired) -> None:
     body = purchase_body(9)
     out = app.invoke_local(kafka([body]), None, "functiongraph")
     [result] = out["results"]
@@ -89,7 +92,7 @@ def test_webhook_after_kafka_completed_replays_the_record_result(wired: Wired) -
 
 
 @pytest.mark.parametrize("first_kind", ["webhook", "kafka"])
-def test_same_request_id_other_payload_across_triggers_is_refused(wired: Wired, first_kind: str) -> None:  # noqa: F811
+def test_same_request_id_other_payload_across_triggers_is_refused(wired: Wired, first_kind: str) -> None:
     """Same request id, other machine: 409 on the webhook, a non-retryable failed record on Kafka."""
     body, other = purchase_body(10), purchase_body(10, machine_code=machine(11))
     if first_kind == "webhook":

@@ -17,7 +17,10 @@ from devkit.emulator.services.ide import set_quota
 from functions.license_purchase.handler import handler
 from shared.http import use_transport
 from shared.runtime import RedeliveryRequested
-from tests.functions.conftest import Wired, kafka, purchase_body, wired  # noqa: F401
+from tests.functions import conftest as functions_conftest
+from tests.functions.conftest import Wired, kafka, purchase_body
+
+wired = functions_conftest.wired  # the fixture (not the name) is what pytest registers in this module
 
 
 class CountsPurchases(httpx.AsyncBaseTransport):
@@ -41,7 +44,7 @@ def _redeliver_while_bind_fails(setup: Wired, event: dict[str, Any], times: int)
 
 
 @pytest.mark.parametrize("refusal", ["quota", "unpaid"])
-def test_refused_record_is_not_retried_when_its_batch_is_redelivered(wired: Wired, refusal: str) -> None:  # noqa: F811
+def test_refused_record_is_not_retried_when_its_batch_is_redelivered(wired: Wired, refusal: str) -> None:
     faults = wired.emulator.faults
     assert faults is not None
     if refusal == "quota":
