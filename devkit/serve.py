@@ -91,14 +91,12 @@ class ServeError(Exception):
 
 def _free_socket(host: str, port: int, what: str) -> socket.socket:
     """Bind before starting the server thread, so a taken port fails here with a clear message."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    from devkit.emulator.server import listening_socket
+
     try:
-        sock.bind((host, port))
+        return listening_socket(host, port)
     except OSError as exc:
-        sock.close()
         raise ServeError(f"cannot listen on {host}:{port} for the {what}: {exc.strerror or exc}") from None
-    return sock
 
 
 # ---------------------------------------------------------------------------------------------- timers

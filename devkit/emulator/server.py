@@ -189,7 +189,26 @@ def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 8600, *, log_
     """Serve until interrupted (``opsfn emulator``)."""
     import uvicorn
 
-    uvicorn.Server(_config(emulator, host, port, log_level=log_level)).run()
+    sock = listening_socket(host, port)
+    uvicorn.Server(_config(emulator, host, port, log_level=log_level)).run(sockets=[sock])
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket for uvicorn, with ``TCP_NODELAY`` set.
+
+    Why: uvicorn writes a response's headers and body separately; on a socket handed to it ready-made,
+    Nagle's algorithm holds the body back until the client's delayed ACK (~40 ms), so every keep-alive
+    request took 44 ms instead of under 1 ms. Accepted connections inherit the option on Linux.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 @contextlib.contextmanager
@@ -203,8 +222,7 @@ def running_server(
     """
     import uvicorn
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((host, 0))
+    sock = listening_socket(host, 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(_config(emulator, host, port, log_level="warning"))
     thread = threading.Thread(

@@ -222,3 +222,16 @@ def test_tencentcloud_sdk_signatures_are_accepted(
         with pytest.raises(TencentCloudSDKException) as info:
             client("wrong-key").call_json("DescribeServicesStatus", {"Limit": 10})
         assert info.value.get_code() == "AuthFailure.SignatureFailure"
+
+
+def test_listening_socket_disables_nagle() -> None:
+    """Without TCP_NODELAY every keep-alive answer waited ~40 ms for the client's delayed ACK."""
+    import socket
+
+    from devkit.emulator.server import listening_socket
+
+    sock = listening_socket("127.0.0.1", 0)
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        sock.close()
