@@ -41,11 +41,11 @@ log = logging.getLogger("opsfn.emulator")
 
 
 class _BodyTooLarge(Exception):
-    pass
+    """The request body passed the size limit while it was being read."""
 
 
 class _ClientGone(Exception):
-    pass
+    """The client disconnected before its request body was complete."""
 
 
 def _too_large(limit: int) -> httpx.Response:
@@ -118,8 +118,9 @@ async def _hold(receive: Receive, seconds: float) -> None:
 
 
 async def _wait_disconnect(receive: Receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
+    message = await receive()
+    while message["type"] != "http.disconnect":
+        message = await receive()
 
 
 async def _send_response(send: Send, response: httpx.Response) -> None:
