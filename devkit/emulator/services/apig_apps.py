@@ -28,6 +28,7 @@ from devkit.emulator.services.apig_state import (
     check_length,
     check_pattern,
     created,
+    listed,
     new_id,
     new_secret,
     no_content,
@@ -35,11 +36,9 @@ from devkit.emulator.services.apig_state import (
     now,
     ok,
     page,
-    precise_fields,
     quota_check,
     require,
     require_id,
-    text_filter,
 )
 
 APP_KEY = r"[A-Za-z0-9][A-Za-z0-9_\-]{7,63}"
@@ -154,17 +153,7 @@ def _register_apps(svc: Service[ApigBackend]) -> None:
     @svc.route("GET", BASE + "/apps", "ListAppsV2")
     def list_apps(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
-        q = call.query
-        precise = "name" in precise_fields(call)
-        rows = [
-            a
-            for a in inst.apps
-            if text_filter(q.get("id"), a["id"], precise=True)
-            and text_filter(q.get("name"), a["name"], precise=precise)
-            and text_filter(q.get("status"), a["status"], precise=True)
-            and text_filter(q.get("app_key"), a["app_key"], precise=True)
-            and text_filter(q.get("creator"), a["creator"], precise=True)
-        ]
+        rows = listed(call, inst.apps, exact=("status", "app_key", "creator"))
         return page(call, "apps", rows, lambda a: _app_view(inst, a, with_bind_num=True))
 
 

@@ -18,6 +18,7 @@ from devkit.emulator.services.apig_state import (
     check_length,
     check_pattern,
     created,
+    listed,
     new_id,
     no_content,
     not_found,
@@ -199,17 +200,10 @@ def _register_groups(svc: Service[ApigBackend]) -> None:
     def list_groups(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         q = call.query
-        precise = "name" in precise_fields(call)
         if not q.get("id") and not q.get("name"):
             ids = inst.groups.ordered_ids()
             return page(call, "groups", ids, lambda gid: _group_view(inst.groups.rows[gid]))
-        rows = [
-            g
-            for g in inst.groups
-            if text_filter(q.get("id"), g["id"], precise=True)
-            and text_filter(q.get("name"), g["name"], precise=precise)
-        ]
-        return page(call, "groups", rows, _group_view)
+        return page(call, "groups", listed(call, inst.groups), _group_view)
 
 
 # ---------------------------------------------------------------- environments

@@ -35,17 +35,16 @@ from devkit.emulator.services.apig_state import (
     check_length,
     check_pattern,
     created,
+    listed,
     new_id,
     no_content,
     not_found,
     now,
     ok,
     page,
-    precise_fields,
     quota_check,
     require,
     require_id,
-    text_filter,
 )
 
 _MAX_INT = 2147483647
@@ -164,15 +163,7 @@ def _register_throttles(svc: Service[ApigBackend]) -> None:
     @svc.route("GET", BASE + "/throttles", "ListRequestThrottlingPolicyV2")
     def list_throttles(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
-        q = call.query
-        precise = "name" in precise_fields(call)
-        rows = [
-            t
-            for t in inst.throttles
-            if text_filter(q.get("id"), t["id"], precise=True)
-            and text_filter(q.get("name"), t["name"], precise=precise)
-        ]
-        return page(call, "throttles", rows, lambda t: _throttle_view(inst, t))
+        return page(call, "throttles", listed(call, inst.throttles), lambda t: _throttle_view(inst, t))
 
 
 def _register_throttle_bindings(svc: Service[ApigBackend]) -> None:
@@ -370,16 +361,7 @@ def _register_acls(svc: Service[ApigBackend]) -> None:
     @svc.route("GET", BASE + "/acls", "ListAclStrategiesV2")
     def list_acls(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
-        q = call.query
-        precise = "name" in precise_fields(call)
-        rows = [
-            a
-            for a in inst.acls
-            if text_filter(q.get("id"), a["id"], precise=True)
-            and text_filter(q.get("name"), a["acl_name"], precise=precise)
-            and text_filter(q.get("acl_type"), a["acl_type"], precise=True)
-            and text_filter(q.get("entity_type"), a["entity_type"], precise=True)
-        ]
+        rows = listed(call, inst.acls, name_field="acl_name", exact=("acl_type", "entity_type"))
         return page(call, "acls", rows, lambda a: acl_view(inst, a))
 
 

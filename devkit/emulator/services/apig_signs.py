@@ -33,16 +33,15 @@ from devkit.emulator.services.apig_state import (
     check_enum,
     check_pattern,
     created,
+    listed,
     new_id,
     no_content,
     not_found,
     now,
     ok,
     page,
-    precise_fields,
     quota_check,
     require_id,
-    text_filter,
 )
 
 SIGN_TYPES = ("hmac", "basic", "public_key", "aes")
@@ -156,15 +155,7 @@ def register(svc: Service[ApigBackend]) -> None:
     @svc.route("GET", BASE + "/signs", "ListSignatureKeysV2")
     def list_signs(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
-        q = call.query
-        precise = "name" in precise_fields(call)
-        rows = [
-            s
-            for s in inst.signs
-            if text_filter(q.get("id"), s["id"], precise=True)
-            and text_filter(q.get("name"), s["name"], precise=precise)
-        ]
-        return page(call, "signs", rows, lambda s: _sign_view(inst, s))
+        return page(call, "signs", listed(call, inst.signs), lambda s: _sign_view(inst, s))
 
     @svc.route("POST", BASE + "/sign-bindings", "AssociateSignatureKeyV2")
     def bind(call: Call, backend: ApigBackend) -> httpx.Response:

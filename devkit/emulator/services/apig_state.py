@@ -37,6 +37,7 @@ __all__ = [
     "check_pattern",
     "created",
     "echo_backend",
+    "listed",
     "missing",
     "new_id",
     "not_found",
@@ -464,3 +465,20 @@ def text_filter(value: str | None, actual: Any, *, precise: bool) -> bool:
 
 def precise_fields(call: Call) -> set[str]:
     return {p.strip() for p in call.query.get("precise_search", "").split(",") if p.strip()}
+
+
+def listed(call: Call, table: Table, *, name_field: str = "name", exact: tuple[str, ...] = ()) -> list[Any]:
+    """The rows a ``List*V2`` call selects: ``id`` exact, ``name`` fuzzy unless ``precise_search`` names it.
+
+    Signature keys, throttling and ACL policies, apps and groups all filter this way (the ACL list reads
+    ``name`` against ``acl_name``); ``exact`` adds the list's further exact-match query fields.
+    """
+    q = call.query
+    precise = "name" in precise_fields(call)
+    return [
+        row
+        for row in table
+        if text_filter(q.get("id"), row["id"], precise=True)
+        and text_filter(q.get("name"), row[name_field], precise=precise)
+        and all(text_filter(q.get(k), row[k], precise=True) for k in exact)
+    ]
