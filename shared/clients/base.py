@@ -42,16 +42,26 @@ class ServiceClient:
         return auth
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Self:
-        """Build the client from settings: endpoint, signer, timeout; ``transport`` for tests/emulator."""
-        http = make_client(
+    def http_for(
+        cls, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> httpx.AsyncClient:
+        """The pooled HTTP client for this service: endpoint, signer and timeout from ``settings``.
+
+        Separate from :meth:`from_settings` so clients whose constructor takes other arguments (the Tencent
+        region instead of a project) build their HTTP client exactly the same way.
+        """
+        return make_client(
             settings.endpoint(cls.service),
             cls.auth_for(settings),
             service=cls.service,
             timeout=httpx.Timeout(settings.http_timeout, connect=min(5.0, settings.http_timeout)),
             transport=transport,
         )
-        return cls(http, project_id=settings.project_id)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Self:
+        """Build the client from settings: endpoint, signer, timeout; ``transport`` for tests/emulator."""
+        return cls(cls.http_for(settings, transport=transport), project_id=settings.project_id)
 
     def _path(self, path: str) -> str:
         if _PROJECT_PLACEHOLDER in path:

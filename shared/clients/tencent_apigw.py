@@ -23,7 +23,7 @@ from pydantic.alias_generators import to_pascal
 
 from shared.clients.base import ServiceClient
 from shared.errors import ServerError
-from shared.http import make_client, paginate_tencent, request_json
+from shared.http import paginate_tencent, request_json
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -392,6 +392,28 @@ def _page(result: Mapping[str, Any], field: str, model: type[M]) -> Page[M]:
     return Page[M](total_count=int(result.get("TotalCount") or 0), items=items)
 
 
+def _plan_binding(
+    usage_plan_ids: Sequence[str],
+    service_id: str,
+    environment: str,
+    bind_type: str,
+    api_ids: Sequence[str] | None,
+) -> dict[str, Any]:
+    """The parameters BindEnvironment and UnBindEnvironment share (the unbind must mirror the bind)."""
+    return {
+        "UsagePlanIds": list(usage_plan_ids),
+        "BindType": bind_type,
+        "Environment": environment,
+        "ServiceId": service_id,
+        "ApiIds": list(api_ids) if api_ids is not None else None,
+    }
+
+
+def _app_binding(api_app_id: str, service_id: str, api_id: str, environment: str) -> dict[str, str]:
+    """The parameters BindApiApp and UnbindApiApp share."""
+    return {"ApiAppId": api_app_id, "ServiceId": service_id, "ApiId": api_id, "Environment": environment}
+
+
 class TencentApigwClient(ServiceClient):
     """One async method per action; ``iter_*`` helpers walk every page of a listing.
 
@@ -412,14 +434,7 @@ class TencentApigwClient(ServiceClient):
 
     @classmethod
     def from_settings(cls, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Self:
-        http = make_client(
-            settings.endpoint(cls.service),
-            cls.auth_for(settings),
-            service=cls.service,
-            timeout=httpx.Timeout(settings.http_timeout, connect=min(5.0, settings.http_timeout)),
-            transport=transport,
-        )
-        return cls(http, region=settings.tencent_region)
+        return cls(cls.http_for(settings, transport=transport), region=settings.tencent_region)
 
     async def call(
         self, action: str, params: Mapping[str, Any] | None = None, *, retry_safe: bool = False
@@ -438,6 +453,15 @@ class TencentApigwClient(ServiceClient):
 
     async def _result(self, action: str, params: Mapping[str, Any], *, retry_safe: bool = False) -> Any:
         return (await self.call(action, params, retry_safe=retry_safe)).get("Result")
+
+    async def _succeeded(self, action: str, params: Mapping[str, Any]) -> bool:
+        """Mutations whose ``Result`` is the service's boolean "done" flag."""
+        return bool(await self._result(action, params))
+
+    async def _listing(self, action: str, params: Mapping[str, Any], field: str, model: type[M]) -> Page[M]:
+        """A retry-safe ``Describe*`` whose ``Result`` holds ``TotalCount`` and the items under ``field``."""
+        response = await self._describe(action, params)
+        return _page(response.get("Result") or {}, field, model)
 
     @staticmethod
     def _iterate(fetch: Callable[[int, int], Awaitable[Page[M]]], page_size: int) -> AsyncIterator[M]:
@@ -491,7 +515,7 @@ class TencentApigwClient(ServiceClient):
         )
 
     async def delete_service(self, service_id: str) -> bool:
-        return bool(await self._result("DeleteService", {"ServiceId": service_id}))
+        return await self._succeeded("DeleteService", {"ServiceId": service_id})
 
     async def describe_service(self, service_id: str) -> ServiceDetail:
         return ServiceDetail.model_validate(
@@ -501,10 +525,12 @@ class TencentApigwClient(ServiceClient):
     async def describe_services_status(
         self, *, filters: Filters | None = None, offset: int = 0, limit: int = 20
     ) -> Page[ServiceSummary]:
-        response = await self._describe(
-            "DescribeServicesStatus", {"Offset": offset, "Limit": limit, "Filters": _filters(filters)}
+        return await self._listing(
+            "DescribeServicesStatus",
+            {"Offset": offset, "Limit": limit, "Filters": _filters(filters)},
+            "ServiceSet",
+            ServiceSummary,
         )
-        return _page(response.get("Result") or {}, "ServiceSet", ServiceSummary)
 
     async def find_service_by_name(self, name: str) -> ServiceSummary | None:
         """The service named exactly ``name`` (names are case-insensitive), or ``None``.
@@ -535,7 +561,7 @@ class TencentApigwClient(ServiceClient):
         await self.call("ModifyApi", {"ServiceId": service_id, "ApiId": api_id, **spec.wire()})
 
     async def delete_api(self, service_id: str, api_id: str) -> bool:
-        return bool(await self._result("DeleteApi", {"ServiceId": service_id, "ApiId": api_id}))
+        return await self._succeeded("DeleteApi", {"ServiceId": service_id, "ApiId": api_id})
 
     async def describe_api(self, service_id: str, api_id: str) -> ApiDetail:
         result = await self._result(
@@ -546,11 +572,12 @@ class TencentApigwClient(ServiceClient):
     async def describe_apis_status(
         self, service_id: str, *, filters: Filters | None = None, offset: int = 0, limit: int = 20
     ) -> Page[ApiSummary]:
-        response = await self._describe(
+        return await self._listing(
             "DescribeApisStatus",
             {"ServiceId": service_id, "Offset": offset, "Limit": limit, "Filters": _filters(filters)},
+            "ApiIdStatusSet",
+            ApiSummary,
         )
-        return _page(response.get("Result") or {}, "ApiIdStatusSet", ApiSummary)
 
     def iter_apis(
         self, service_id: str, *, filters: Filters | None = None, page_size: int = MAX_PAGE
@@ -573,7 +600,7 @@ class TencentApigwClient(ServiceClient):
 
     async def unrelease_service(self, service_id: str, environment: str) -> bool:
         params = {"ServiceId": service_id, "EnvironmentName": environment}
-        return bool(await self._result("UnReleaseService", params))
+        return await self._succeeded("UnReleaseService", params)
 
     async def update_service(
         self, service_id: str, environment: str, version_name: str, description: str | None = None
@@ -585,30 +612,34 @@ class TencentApigwClient(ServiceClient):
             "VersionName": version_name,
             "UpdateDesc": description,
         }
-        return bool(await self._result("UpdateService", params))
+        return await self._succeeded("UpdateService", params)
 
     async def describe_service_environment_list(self, service_id: str) -> list[EnvironmentStatus]:
-        response = await self._describe(
-            "DescribeServiceEnvironmentList", {"ServiceId": service_id, "Limit": MAX_PAGE}
+        params = {"ServiceId": service_id, "Limit": MAX_PAGE}
+        page = await self._listing(
+            "DescribeServiceEnvironmentList", params, "EnvironmentList", EnvironmentStatus
         )
-        return _page(response.get("Result") or {}, "EnvironmentList", EnvironmentStatus).items
+        return page.items
 
     async def describe_service_release_version(
         self, service_id: str, *, offset: int = 0, limit: int = 20
     ) -> Page[ReleaseVersion]:
-        response = await self._describe(
-            "DescribeServiceReleaseVersion", {"ServiceId": service_id, "Offset": offset, "Limit": limit}
+        return await self._listing(
+            "DescribeServiceReleaseVersion",
+            {"ServiceId": service_id, "Offset": offset, "Limit": limit},
+            "VersionList",
+            ReleaseVersion,
         )
-        return _page(response.get("Result") or {}, "VersionList", ReleaseVersion)
 
     async def describe_service_environment_release_history(
         self, service_id: str, environment: str, *, offset: int = 0, limit: int = 20
     ) -> Page[ReleaseVersion]:
-        response = await self._describe(
+        return await self._listing(
             "DescribeServiceEnvironmentReleaseHistory",
             {"ServiceId": service_id, "EnvironmentName": environment, "Offset": offset, "Limit": limit},
+            "VersionList",
+            ReleaseVersion,
         )
-        return _page(response.get("Result") or {}, "VersionList", ReleaseVersion)
 
     # ---------------------------------------------------------------------------------------- keys
 
@@ -635,13 +666,13 @@ class TencentApigwClient(ServiceClient):
         return ApiKey.model_validate(await self._result("UpdateApiKey", params))
 
     async def enable_api_key(self, access_key_id: str) -> bool:
-        return bool(await self._result("EnableApiKey", {"AccessKeyId": access_key_id}))
+        return await self._succeeded("EnableApiKey", {"AccessKeyId": access_key_id})
 
     async def disable_api_key(self, access_key_id: str) -> bool:
-        return bool(await self._result("DisableApiKey", {"AccessKeyId": access_key_id}))
+        return await self._succeeded("DisableApiKey", {"AccessKeyId": access_key_id})
 
     async def delete_api_key(self, access_key_id: str) -> bool:
-        return bool(await self._result("DeleteApiKey", {"AccessKeyId": access_key_id}))
+        return await self._succeeded("DeleteApiKey", {"AccessKeyId": access_key_id})
 
     async def describe_api_key(self, access_key_id: str) -> ApiKey:
         """The only action that returns an existing key's secret."""
@@ -651,10 +682,12 @@ class TencentApigwClient(ServiceClient):
     async def describe_api_keys_status(
         self, *, filters: Filters | None = None, offset: int = 0, limit: int = 20
     ) -> Page[ApiKey]:
-        response = await self._describe(
-            "DescribeApiKeysStatus", {"Offset": offset, "Limit": limit, "Filters": _filters(filters)}
+        return await self._listing(
+            "DescribeApiKeysStatus",
+            {"Offset": offset, "Limit": limit, "Filters": _filters(filters)},
+            "ApiKeySet",
+            ApiKey,
         )
-        return _page(response.get("Result") or {}, "ApiKeySet", ApiKey)
 
     def iter_api_keys(
         self, *, filters: Filters | None = None, page_size: int = MAX_PAGE
@@ -687,15 +720,17 @@ class TencentApigwClient(ServiceClient):
         return UsagePlan.model_validate(result)
 
     async def delete_usage_plan(self, usage_plan_id: str) -> bool:
-        return bool(await self._result("DeleteUsagePlan", {"UsagePlanId": usage_plan_id}))
+        return await self._succeeded("DeleteUsagePlan", {"UsagePlanId": usage_plan_id})
 
     async def describe_usage_plans_status(
         self, *, filters: Filters | None = None, offset: int = 0, limit: int = 20
     ) -> Page[UsagePlanSummary]:
-        response = await self._describe(
-            "DescribeUsagePlansStatus", {"Offset": offset, "Limit": limit, "Filters": _filters(filters)}
+        return await self._listing(
+            "DescribeUsagePlansStatus",
+            {"Offset": offset, "Limit": limit, "Filters": _filters(filters)},
+            "UsagePlanStatusSet",
+            UsagePlanSummary,
         )
-        return _page(response.get("Result") or {}, "UsagePlanStatusSet", UsagePlanSummary)
 
     def iter_usage_plans(
         self, *, filters: Filters | None = None, page_size: int = MAX_PAGE
@@ -717,14 +752,8 @@ class TencentApigwClient(ServiceClient):
         api_ids: Sequence[str] | None = None,
     ) -> bool:
         """Bind plans to a service environment (``SERVICE``) or to APIs in it (``API`` + ``api_ids``)."""
-        params = {
-            "UsagePlanIds": list(usage_plan_ids),
-            "BindType": bind_type,
-            "Environment": environment,
-            "ServiceId": service_id,
-            "ApiIds": list(api_ids) if api_ids is not None else None,
-        }
-        return bool(await self._result("BindEnvironment", params))
+        params = _plan_binding(usage_plan_ids, service_id, environment, bind_type, api_ids)
+        return await self._succeeded("BindEnvironment", params)
 
     async def unbind_environment(
         self,
@@ -735,54 +764,51 @@ class TencentApigwClient(ServiceClient):
         bind_type: str = "SERVICE",
         api_ids: Sequence[str] | None = None,
     ) -> bool:
-        params = {
-            "UsagePlanIds": list(usage_plan_ids),
-            "BindType": bind_type,
-            "Environment": environment,
-            "ServiceId": service_id,
-            "ApiIds": list(api_ids) if api_ids is not None else None,
-        }
-        return bool(await self._result("UnBindEnvironment", params))
+        params = _plan_binding(usage_plan_ids, service_id, environment, bind_type, api_ids)
+        return await self._succeeded("UnBindEnvironment", params)
 
     async def bind_secret_ids(self, usage_plan_id: str, access_key_ids: Sequence[str]) -> bool:
         params = {"UsagePlanId": usage_plan_id, "AccessKeyIds": list(access_key_ids)}
-        return bool(await self._result("BindSecretIds", params))
+        return await self._succeeded("BindSecretIds", params)
 
     async def unbind_secret_ids(self, usage_plan_id: str, access_key_ids: Sequence[str]) -> bool:
         params = {"UsagePlanId": usage_plan_id, "AccessKeyIds": list(access_key_ids)}
-        return bool(await self._result("UnBindSecretIds", params))
+        return await self._succeeded("UnBindSecretIds", params)
 
     async def describe_usage_plan_secret_ids(
         self, usage_plan_id: str, *, offset: int = 0, limit: int = 20
     ) -> Page[UsagePlanSecret]:
-        response = await self._describe(
-            "DescribeUsagePlanSecretIds", {"UsagePlanId": usage_plan_id, "Offset": offset, "Limit": limit}
+        return await self._listing(
+            "DescribeUsagePlanSecretIds",
+            {"UsagePlanId": usage_plan_id, "Offset": offset, "Limit": limit},
+            "AccessKeyList",
+            UsagePlanSecret,
         )
-        return _page(response.get("Result") or {}, "AccessKeyList", UsagePlanSecret)
 
     async def describe_usage_plan_environments(
         self, usage_plan_id: str, *, bind_type: str = "SERVICE", offset: int = 0, limit: int = 20
     ) -> Page[PlanBindingInfo]:
         """Where one plan is bound: service environments (``SERVICE``) or APIs in them (``API``)."""
         params = {"UsagePlanId": usage_plan_id, "BindType": bind_type, "Offset": offset, "Limit": limit}
-        response = await self._describe("DescribeUsagePlanEnvironments", params)
-        return _page(response.get("Result") or {}, "EnvironmentList", PlanBindingInfo)
+        return await self._listing(
+            "DescribeUsagePlanEnvironments", params, "EnvironmentList", PlanBindingInfo
+        )
 
     async def describe_service_usage_plan(
         self, service_id: str, *, offset: int = 0, limit: int = 20
     ) -> Page[PlanBindingInfo]:
         """The service-level usage plans of a service, per environment."""
         params = {"ServiceId": service_id, "Offset": offset, "Limit": limit}
-        response = await self._describe("DescribeServiceUsagePlan", params)
-        return _page(response.get("Result") or {}, "ServiceUsagePlanList", PlanBindingInfo)
+        return await self._listing(
+            "DescribeServiceUsagePlan", params, "ServiceUsagePlanList", PlanBindingInfo
+        )
 
     async def describe_api_usage_plan(
         self, service_id: str, *, offset: int = 0, limit: int = 20
     ) -> Page[PlanBindingInfo]:
         """The usage plans bound to a service and its APIs."""
         params = {"ServiceId": service_id, "Offset": offset, "Limit": limit}
-        response = await self._describe("DescribeApiUsagePlan", params)
-        return _page(response.get("Result") or {}, "ApiUsagePlanList", PlanBindingInfo)
+        return await self._listing("DescribeApiUsagePlan", params, "ApiUsagePlanList", PlanBindingInfo)
 
     # ---------------------------------------------------------------------------------------- apps
 
@@ -795,7 +821,7 @@ class TencentApigwClient(ServiceClient):
     ) -> bool:
         """Rotate an app's secret (generated when ``api_app_secret`` is omitted); re-read with describe."""
         params = {"ApiAppId": api_app_id, "ApiAppKey": api_app_key, "ApiAppSecret": api_app_secret}
-        return bool(await self._result("UpdateApiAppKey", params))
+        return await self._succeeded("UpdateApiAppKey", params)
 
     async def describe_api_app(self, api_app_id: str) -> ApiApp:
         result = await self._result("DescribeApiApp", {"ApiAppId": api_app_id}, retry_safe=True)
@@ -807,37 +833,30 @@ class TencentApigwClient(ServiceClient):
     async def describe_api_apps_status(
         self, *, filters: Filters | None = None, offset: int = 0, limit: int = 20
     ) -> Page[ApiApp]:
-        response = await self._describe(
-            "DescribeApiAppsStatus", {"Offset": offset, "Limit": limit, "Filters": _filters(filters)}
+        return await self._listing(
+            "DescribeApiAppsStatus",
+            {"Offset": offset, "Limit": limit, "Filters": _filters(filters)},
+            "ApiAppSet",
+            ApiApp,
         )
-        return _page(response.get("Result") or {}, "ApiAppSet", ApiApp)
 
     async def delete_api_app(self, api_app_id: str) -> bool:
-        return bool(await self._result("DeleteApiApp", {"ApiAppId": api_app_id}))
+        return await self._succeeded("DeleteApiApp", {"ApiAppId": api_app_id})
 
     async def bind_api_app(self, api_app_id: str, service_id: str, api_id: str, environment: str) -> bool:
-        params = {
-            "ApiAppId": api_app_id,
-            "ServiceId": service_id,
-            "ApiId": api_id,
-            "Environment": environment,
-        }
-        return bool(await self._result("BindApiApp", params))
+        params = _app_binding(api_app_id, service_id, api_id, environment)
+        return await self._succeeded("BindApiApp", params)
 
     async def unbind_api_app(self, api_app_id: str, service_id: str, api_id: str, environment: str) -> bool:
-        params = {
-            "ApiAppId": api_app_id,
-            "ServiceId": service_id,
-            "ApiId": api_id,
-            "Environment": environment,
-        }
-        return bool(await self._result("UnbindApiApp", params))
+        params = _app_binding(api_app_id, service_id, api_id, environment)
+        return await self._succeeded("UnbindApiApp", params)
 
     async def describe_api_app_bind_apis_status(
         self, api_app_id: str, *, filters: Filters | None = None, offset: int = 0, limit: int = 20
     ) -> Page[ApiAppBinding]:
-        response = await self._describe(
+        return await self._listing(
             "DescribeApiAppBindApisStatus",
             {"ApiAppId": api_app_id, "Offset": offset, "Limit": limit, "Filters": _filters(filters)},
+            "ApiAppApiSet",
+            ApiAppBinding,
         )
-        return _page(response.get("Result") or {}, "ApiAppApiSet", ApiAppBinding)

@@ -51,20 +51,6 @@ class ApigCore(ServiceClient):
         client.instance_id = instance_id or os.environ.get(INSTANCE_ID_VARIABLE, "").strip()
         return client
 
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        retry_safe: bool | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Any:
-        return await super()._request(
-            method, path, params=params, json=json, retry_safe=retry_safe, headers=headers
-        )
-
     async def _send_content(self, sub_path: str, content: bytes, content_type: str) -> Any:
         """POST a non-JSON body (the multipart OpenAPI import) with the same signing and error mapping."""
         instance_id = await self.resolve_instance_id()
