@@ -118,3 +118,8 @@ class ApigCore(ServiceClient):
 def drop_none(**fields: Any) -> dict[str, Any]:
     """Request bodies without the optional fields the caller left out."""
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def name_filter(name: str | None, precise: bool, **fields: Any) -> dict[str, Any]:
+    """List-call query for a name search: APIG matches names fuzzily unless ``precise_search=name``."""
+    return drop_none(name=name, precise_search="name" if precise and name else None, **fields)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from shared.clients.apig._core import MAX_PAGE, ApigCore, drop_none
+from shared.clients.apig._core import MAX_PAGE, ApigCore, drop_none, name_filter
 from shared.clients.apig.models import RELEASE_ENV_ID, ApiOutline, App, AppAuth, AppAuthResult, AppCode, Page
 
 
@@ -51,7 +51,7 @@ class AppOperations(ApigCore):
         offset: int = 0,
         limit: int = 100,
     ) -> Page[App]:
-        params = drop_none(name=name, app_key=app_key, precise_search="name" if precise and name else None)
+        params = name_filter(name, precise, app_key=app_key)
         return await self._page("/apps", "apps", App.model_validate, params, offset, limit)
 
     def iter_apps(self, *, page_size: int = MAX_PAGE) -> AsyncIterator[App]:

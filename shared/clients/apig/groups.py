@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from shared.clients.apig._core import MAX_PAGE, ApigCore, drop_none
+from shared.clients.apig._core import MAX_PAGE, ApigCore, drop_none, name_filter
 from shared.clients.apig.models import ApiGroup, Environment, EnvVariable, Gateway, Page
 
 
@@ -35,7 +35,7 @@ class GroupOperations(ApigCore):
     async def list_groups(
         self, *, name: str | None = None, precise: bool = False, offset: int = 0, limit: int = 100
     ) -> Page[ApiGroup]:
-        params = drop_none(name=name, precise_search="name" if precise and name else None)
+        params = name_filter(name, precise)
         return await self._page("/api-groups", "groups", ApiGroup.model_validate, params, offset, limit)
 
     def iter_groups(self, *, name: str | None = None, page_size: int = MAX_PAGE) -> AsyncIterator[ApiGroup]:
