@@ -192,7 +192,8 @@ def huawei_signature(sk: str | bytes, sdk_date: str, canonical_request: str) -> 
     return hmac.digest(key, string_to_sign.encode(), "sha256").hex()
 
 
-def _request_body(request: httpx.Request) -> bytes:
+def request_body(request: httpx.Request) -> bytes:
+    """The body bytes to sign, reading a not-yet-read stream (every signer here needs the whole body)."""
     try:
         return request.content
     except httpx.RequestNotRead:
@@ -217,7 +218,7 @@ def _body_hash(request: httpx.Request, headers: Mapping[str, str]) -> str:
     override = headers.get(_CONTENT_SHA256)
     if override:
         return override.strip()
-    body = _request_body(request)
+    body = request_body(request)
     return hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
 
 
@@ -253,10 +254,14 @@ def huawei_signature_for_request(request: httpx.Request, sk: str, signed_headers
     return huawei_signature(sk, sdk_date.strip(), canonical)
 
 
-def parse_huawei_authorization(value: str) -> HuaweiAuthorization:
-    """Parse ``SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex``."""
-    algorithm, _, rest = value.strip().partition(" ")
-    if algorithm != HUAWEI_ALGORITHM:
+def authorization_fields(value: str, algorithm: str) -> dict[str, str]:
+    """The ``key=value`` fields of ``<algorithm> k=v, k=v, ...``.
+
+    Huawei's ``SDK-HMAC-SHA256`` and Tencent's ``TC3-HMAC-SHA256`` headers have this same shape; one parser
+    keeps their verifiers equally strict about it.
+    """
+    scheme, _, rest = value.strip().partition(" ")
+    if scheme != algorithm:
         raise SignatureFormatError("unsupported signing algorithm")
     fields: dict[str, str] = {}
     for item in rest.split(","):
@@ -264,6 +269,12 @@ def parse_huawei_authorization(value: str) -> HuaweiAuthorization:
         if not sep:
             raise SignatureFormatError("malformed Authorization component")
         fields[key] = val
+    return fields
+
+
+def parse_huawei_authorization(value: str) -> HuaweiAuthorization:
+    """Parse ``SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex``."""
+    fields = authorization_fields(value, HUAWEI_ALGORITHM)
     try:
         access, signed, signature = fields["Access"], fields["SignedHeaders"], fields["Signature"]
     except KeyError:
@@ -273,7 +284,7 @@ def parse_huawei_authorization(value: str) -> HuaweiAuthorization:
         raise SignatureFormatError("Authorization has an empty Access, SignedHeaders or Signature")
     if any(name != name.lower() for name in names):
         raise SignatureFormatError("SignedHeaders must be lower-case")
-    return HuaweiAuthorization(algorithm, access, names, signature)
+    return HuaweiAuthorization(HUAWEI_ALGORITHM, access, names, signature)
 
 
 class HuaweiAKSKAuth(httpx.Auth):

@@ -23,7 +23,13 @@ from urllib.parse import parse_qsl, quote
 
 import httpx
 
-from shared.signing_huawei import SignatureFormatError, utc_now
+from shared.signing_huawei import (
+    Clock,
+    SignatureFormatError,
+    authorization_fields,
+    request_body,
+    utc_now,
+)
 
 __all__ = [
     "TC3_ALGORITHM",
@@ -47,8 +53,6 @@ __all__ = [
 TC3_ALGORITHM = "TC3-HMAC-SHA256"
 _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _V1_ADDED = ("Timestamp", "Nonce", "SecretId", "SignatureMethod", "Signature", "Token")
-
-Clock = Callable[[], datetime]
 
 
 class TC3Authorization(NamedTuple):
@@ -125,13 +129,6 @@ def tc3_signature(signing_key: bytes, timestamp: int | str, credential_scope: st
     return hmac.digest(signing_key, string_to_sign.encode(), "sha256").hex()
 
 
-def _request_body(request: httpx.Request) -> bytes:
-    try:
-        return request.content
-    except httpx.RequestNotRead:
-        return request.read()
-
-
 def _tc3_canonical_for_request(request: httpx.Request, signed_headers: Sequence[str]) -> str:
     raw_path, _, raw_query = request.url.raw_path.partition(b"?")
     headers = {
@@ -144,7 +141,7 @@ def _tc3_canonical_for_request(request: httpx.Request, signed_headers: Sequence[
     elif method == "GET":
         payload = b""
     else:
-        payload = _request_body(request)
+        payload = request_body(request)
     # The query takes part only for GET (it is the empty string for POST), exactly as it was sent.
     query = raw_query.decode("latin-1") if method == "GET" else ""
     return tc3_canonical_request(
@@ -174,15 +171,7 @@ def tc3_signature_for_request(
 
 def parse_tc3_authorization(value: str) -> TC3Authorization:
     """Parse a ``TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`` header value."""
-    algorithm, _, rest = value.strip().partition(" ")
-    if algorithm != TC3_ALGORITHM:
-        raise SignatureFormatError("unsupported signing algorithm")
-    fields: dict[str, str] = {}
-    for item in rest.split(","):
-        key, sep, val = item.strip().partition("=")
-        if not sep:
-            raise SignatureFormatError("malformed Authorization component")
-        fields[key] = val
+    fields = authorization_fields(value, TC3_ALGORITHM)
     try:
         credential, signed, signature = fields["Credential"], fields["SignedHeaders"], fields["Signature"]
     except KeyError:
@@ -335,7 +324,7 @@ class TencentV1Auth(httpx.Auth):
         if method == "GET":
             source = request.url.query.decode("latin-1")
         else:
-            source = _request_body(request).decode("utf-8")
+            source = request_body(request).decode("utf-8")
         pairs = [(k, v) for k, v in parse_qsl(source, keep_blank_values=True) if k not in _V1_ADDED]
         params = dict(pairs)
         if len(params) != len(pairs):
