@@ -12,7 +12,14 @@ from typing import Any
 from devkit.emulator.core import huawei_error
 from devkit.emulator.services.apig_state import Instance, Table, bad_value, missing, new_id, not_found, now
 
-__all__ = ["api_fields", "bind_publish_ids", "published_rows", "require_query"]
+__all__ = [
+    "api_fields",
+    "bind_publish_ids",
+    "bound_to_api",
+    "drop_binding",
+    "published_rows",
+    "require_query",
+]
 
 
 def require_query(query: dict[str, str], name: str) -> str:
@@ -129,3 +136,42 @@ def check_list(value: Any, name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise bad_value(name)
     return value
+
+
+def drop_binding(table: Table, binding_id: str, code: str, msg: str) -> None:
+    """``DELETE .../<kind>-bindings/{id}``: remove one binding, 404 with the kind's own code when absent."""
+    if table.pop(binding_id) is None:
+        raise not_found(code, msg)
+
+
+def bound_to_api(
+    inst: Instance,
+    query: dict[str, str],
+    table: Table,
+    policies: Table,
+    policy_field: str,
+    *,
+    id_query: str,
+    name_query: str,
+    name_field: str = "name",
+) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """``binded-signs`` / ``binded-throttles`` / ``binded-acls``: the bindings of the required ``api_id``.
+
+    Each answer is ``(binding, publish record, policy)``, filtered by ``env_id``, the policy id (exact) and
+    the policy name (substring) under the query names each listing documents.
+    """
+    api = inst.api(require_query(query, "api_id"))
+    out = []
+    for binding in table:
+        record = inst.publish_by_id(binding["publish_id"])
+        policy = policies.get(binding[policy_field])
+        if record is None or policy is None or record["api_id"] != api["id"]:
+            continue
+        if query.get("env_id") and record["env_id"] != query["env_id"]:
+            continue
+        if query.get(id_query) and policy["id"] != query[id_query]:
+            continue
+        if query.get(name_query) and query[name_query] not in policy[name_field]:
+            continue
+        out.append((binding, record, policy))
+    return out

@@ -18,7 +18,9 @@ from devkit.emulator.core import ApiError, Call, Service, huawei_error
 from devkit.emulator.services.apig_bindings import (
     api_fields,
     bind_publish_ids,
+    bound_to_api,
     check_list,
+    drop_binding,
     outline,
     published_rows,
     require_query,
@@ -38,7 +40,6 @@ from devkit.emulator.services.apig_state import (
     listed,
     new_id,
     no_content,
-    not_found,
     now,
     ok,
     page,
@@ -211,8 +212,9 @@ def _register_throttle_bindings(svc: Service[ApigBackend]) -> None:
     @svc.route("DELETE", base + "/{throttle_binding_id}", "DisassociateRequestThrottlingPolicyV2")
     def unbind(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
-        if inst.throttle_bindings.pop(call.path_params["throttle_binding_id"]) is None:
-            raise not_found("APIG.3012", "The request throttling policy binding record does not exist.")
+        binding_id = call.path_params["throttle_binding_id"]
+        msg = "The request throttling policy binding record does not exist."
+        drop_binding(inst.throttle_bindings, binding_id, "APIG.3012", msg)
         return no_content()
 
     @svc.route("PUT", base, "BatchDisassociateThrottlingPolicyV2")
@@ -253,28 +255,24 @@ def _register_throttle_bindings(svc: Service[ApigBackend]) -> None:
     @svc.route("GET", base + "/binded-throttles", "ListRequestThrottlingPoliciesBindedToApiV2")
     def bound_throttles(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
-        q = call.query
-        api = inst.api(require_query(q, "api_id"))
-        rows = []
-        for binding in inst.throttle_bindings:
-            record = inst.publish_by_id(binding["publish_id"])
-            policy = inst.throttles.get(binding["strategy_id"])
-            if record is None or policy is None or record["api_id"] != api["id"]:
-                continue
-            if q.get("env_id") and record["env_id"] != q["env_id"]:
-                continue
-            if q.get("throttle_id") and policy["id"] != q["throttle_id"]:
-                continue
-            if q.get("throttle_name") and q["throttle_name"] not in policy["name"]:
-                continue
-            rows.append(
-                {
-                    **_throttle_view(inst, policy),
-                    "env_name": inst.env_name(record["env_id"]),
-                    "bind_id": binding["id"],
-                    "bind_time": binding["apply_time"],
-                }
-            )
+        found = bound_to_api(
+            inst,
+            call.query,
+            inst.throttle_bindings,
+            inst.throttles,
+            "strategy_id",
+            id_query="throttle_id",
+            name_query="throttle_name",
+        )
+        rows = [
+            {
+                **_throttle_view(inst, policy),
+                "env_name": inst.env_name(record["env_id"]),
+                "bind_id": binding["id"],
+                "bind_time": binding["apply_time"],
+            }
+            for binding, record, policy in found
+        ]
         return page(call, "throttles", rows, dict)
 
 
@@ -391,8 +389,9 @@ def _register_acl_bindings(svc: Service[ApigBackend]) -> None:
     @svc.route("DELETE", base + "/{acl_bindings_id}", "DeleteApiAclBindingV2")
     def unbind(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
-        if inst.acl_bindings.pop(call.path_params["acl_bindings_id"]) is None:
-            raise not_found("APIG.3010", "The access control policy binding record does not exist.")
+        binding_id = call.path_params["acl_bindings_id"]
+        msg = "The access control policy binding record does not exist."
+        drop_binding(inst.acl_bindings, binding_id, "APIG.3010", msg)
         return no_content()
 
     @svc.route("PUT", base, "BatchDeleteApiAclBindingV2")
@@ -442,21 +441,20 @@ def _register_acl_bindings(svc: Service[ApigBackend]) -> None:
     def bound_acls(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         q = call.query
-        api = inst.api(require_query(q, "api_id"))
+        found = bound_to_api(
+            inst,
+            q,
+            inst.acl_bindings,
+            inst.acls,
+            "acl_id",
+            id_query="acl_id",
+            name_query="acl_name",
+            name_field="acl_name",
+        )
         rows = []
-        for binding in inst.acl_bindings:
-            record = inst.publish_by_id(binding["publish_id"])
-            acl = inst.acls.get(binding["acl_id"])
-            if record is None or acl is None or record["api_id"] != api["id"]:
-                continue
+        for binding, record, acl in found:
             env_name = inst.env_name(record["env_id"])
-            if (q.get("env_id") and record["env_id"] != q["env_id"]) or (
-                q.get("env_name") and env_name != q["env_name"]
-            ):
-                continue
-            if (q.get("acl_id") and acl["id"] != q["acl_id"]) or (
-                q.get("acl_name") and q["acl_name"] not in acl["acl_name"]
-            ):
+            if q.get("env_name") and env_name != q["env_name"]:
                 continue
             rows.append(
                 {

@@ -19,6 +19,8 @@ from devkit.emulator.core import Call, Service, huawei_error
 from devkit.emulator.services.apig_bindings import (
     api_fields,
     bind_publish_ids,
+    bound_to_api,
+    drop_binding,
     outline,
     published_rows,
     require_query,
@@ -36,7 +38,6 @@ from devkit.emulator.services.apig_state import (
     listed,
     new_id,
     no_content,
-    not_found,
     now,
     ok,
     page,
@@ -177,28 +178,26 @@ def register(svc: Service[ApigBackend]) -> None:
     @svc.route("DELETE", BASE + "/sign-bindings/{sign_bindings_id}", "DisassociateSignatureKeyV2")
     def unbind(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
-        if inst.sign_bindings.pop(call.path_params["sign_bindings_id"]) is None:
-            raise not_found("APIG.3018", "The signature key binding record does not exist")
+        binding_id = call.path_params["sign_bindings_id"]
+        drop_binding(
+            inst.sign_bindings, binding_id, "APIG.3018", "The signature key binding record does not exist"
+        )
         return no_content()
 
     @svc.route("GET", BASE + "/sign-bindings/binded-signs", "ListSignatureKeysBindedToApiV2")
     def keys_of_api(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
-        q = call.query
-        api = inst.api(require_query(q, "api_id"))
-        rows = []
-        for binding in inst.sign_bindings:
-            view = _binding_view(inst, binding, with_secret=True)
-            if view is None or view["api_id"] != api["id"]:
-                continue
-            if q.get("env_id") and view["env_id"] != q["env_id"]:
-                continue
-            if q.get("sign_id") and view["sign_id"] != q["sign_id"]:
-                continue
-            if q.get("sign_name") and q["sign_name"] not in view["sign_name"]:
-                continue
-            rows.append(view)
-        return page(call, "bindings", rows, dict)
+        found = bound_to_api(
+            inst,
+            call.query,
+            inst.sign_bindings,
+            inst.signs,
+            "sign_id",
+            id_query="sign_id",
+            name_query="sign_name",
+        )
+        views = [_binding_view(inst, binding, with_secret=True) for binding, _, _ in found]
+        return page(call, "bindings", [v for v in views if v is not None], dict)
 
     @svc.route("GET", BASE + "/sign-bindings/binded-apis", "ListApisBindedToSignatureKeyV2")
     def apis_of_key(call: Call, backend: ApigBackend) -> httpx.Response:
