@@ -20,9 +20,14 @@ if TYPE_CHECKING:
 
     from shared.config import Settings
 
-__all__ = ["ServiceClient"]
+__all__ = ["ServiceClient", "without_none"]
 
 _PROJECT_PLACEHOLDER = "{project_id}"
+
+
+def without_none(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` minus the ``None`` values: optional parameters the caller left out are not sent at all."""
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 class ServiceClient:
@@ -86,7 +91,7 @@ class ServiceClient:
 
         ``None``-valued query parameters are dropped so optional filters can be passed straight through.
         """
-        query = None if params is None else {k: v for k, v in params.items() if v is not None}
+        query = None if params is None else without_none(params)
         return await request_json(
             self.http,
             method,

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from shared.clients.base import ServiceClient
+from shared.clients.base import ServiceClient, without_none
 from shared.http import paginate_offset
 
 __all__ = [
@@ -213,10 +213,6 @@ def _seg(value: str) -> str:
     return quote(value, safe="")
 
 
-def _drop_none(body: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in body.items() if v is not None}
-
-
 def _plain(value: str | SecretStr | None) -> str | None:
     return value.get_secret_value() if isinstance(value, SecretStr) else value
 
@@ -285,7 +281,7 @@ class CsmsClient(ServiceClient):
         enterprise_project_id: str | None = None,
         rotation_func_urn: str | None = None,
     ) -> Secret:
-        body = _drop_none(
+        body = without_none(
             {
                 "name": name,
                 **_value_fields(secret_string, secret_binary),
@@ -334,7 +330,7 @@ class CsmsClient(ServiceClient):
         event_subscriptions: Sequence[str] | None = None,
         rotation_func_urn: str | None = None,
     ) -> Secret:
-        body = _drop_none(
+        body = without_none(
             {
                 "kms_key_id": kms_key_id,
                 "description": description,
@@ -383,7 +379,7 @@ class CsmsClient(ServiceClient):
         expire_time: int | None = None,
     ) -> VersionMetadata:
         """Store a new value; without ``version_stages`` it becomes SYSCURRENT (the old one SYSPREVIOUS)."""
-        body = _drop_none(
+        body = without_none(
             {
                 **_value_fields(secret_string, secret_binary),
                 "version_stages": None if version_stages is None else list(version_stages),
@@ -455,7 +451,7 @@ class CsmsClient(ServiceClient):
         sequence: str | None = None,
     ) -> None:
         """Create (overwrite) or delete several tags at once; both are safe to repeat."""
-        body = _drop_none({"action": action, "tags": _tag_items(tags), "sequence": sequence})
+        body = without_none({"action": action, "tags": _tag_items(tags), "sequence": sequence})
         path = f"/v1/{{project_id}}/csms/{_seg(secret_id)}/tags/action"
         await self._request("POST", path, json=body, retry_safe=True)
 
@@ -554,7 +550,7 @@ class CsmsClient(ServiceClient):
         event_types: Sequence[str] | None = None,
         target: NotificationTarget | None = None,
     ) -> SecretEvent:
-        body = _drop_none(
+        body = without_none(
             {
                 "state": state,
                 "event_types": None if event_types is None else list(event_types),

@@ -21,7 +21,7 @@ import httpx
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 from pydantic.alias_generators import to_pascal
 
-from shared.clients.base import ServiceClient
+from shared.clients.base import ServiceClient, without_none
 from shared.errors import ServerError
 from shared.http import paginate_tencent, request_json
 
@@ -440,7 +440,7 @@ class TencentApigwClient(ServiceClient):
         self, action: str, params: Mapping[str, Any] | None = None, *, retry_safe: bool = False
     ) -> dict[str, Any]:
         """Run one action and return the fields inside ``Response`` (``RequestId`` included)."""
-        body = {k: v for k, v in (params or {}).items() if v is not None}
+        body = without_none(params or {})
         headers = {"X-TC-Action": action, "X-TC-Version": API_VERSION, "X-TC-Region": self.region}
         data = await request_json(self.http, "POST", "/", json=body, headers=headers, retry_safe=retry_safe)
         response = data.get("Response") if isinstance(data, dict) else None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import httpx
 
 from shared.clients.apig.models import Page
-from shared.clients.base import ServiceClient
+from shared.clients.base import ServiceClient, without_none
 from shared.http import paginate_offset, request_json
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ class ApigCore(ServiceClient):
 
 def drop_none(**fields: Any) -> dict[str, Any]:
     """Request bodies without the optional fields the caller left out."""
-    return {k: v for k, v in fields.items() if v is not None}
+    return without_none(fields)
 
 
 def name_filter(name: str | None, precise: bool, **fields: Any) -> dict[str, Any]:
