@@ -146,6 +146,12 @@ class _CachedTokenAuth(httpx.Auth):
             return None
         return token.value
 
+    def _remember(self, token: _Token) -> str:
+        """Cache a freshly fetched token (the sync and async paths both end here, under their lock)."""
+        self._token = token
+        self.fetch_count += 1
+        return token.value
+
     def invalidate(self) -> None:
         """Forget the cached token (e.g. after the credentials were rotated)."""
         self._token = None
@@ -178,9 +184,7 @@ class _CachedTokenAuth(httpx.Auth):
                         request = exchange.send(client.send(request))
                 except StopIteration as done:
                     token: _Token = done.value
-            self._token = token
-            self.fetch_count += 1
-            return token.value
+            return self._remember(token)
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self._prepare(request)
@@ -228,9 +232,7 @@ class _CachedTokenAuth(httpx.Auth):
                         request = exchange.send(await client.send(request))
                 except StopIteration as done:
                     token: _Token = done.value
-            self._token = token
-            self.fetch_count += 1
-            return token.value
+            return self._remember(token)
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         self._prepare(request)
