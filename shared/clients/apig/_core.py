@@ -59,11 +59,16 @@ class ApigCore(ServiceClient):
             self.http, "POST", path, content=content, headers={"Content-Type": content_type}
         )
 
+    async def _instance_records(self) -> list[dict[str, Any]]:
+        """The project's dedicated instances as the service lists them (project-level, no instance id)."""
+        data = await self._request("GET", "/v2/{project_id}/apigw/instances", params={"limit": MAX_PAGE})
+        instances: list[dict[str, Any]] = data.get("instances") or []
+        return instances
+
     async def resolve_instance_id(self) -> str:
         """The configured instance id, or the project's only instance (an error when there are several)."""
         if not self.instance_id:
-            data = await self._request("GET", "/v2/{project_id}/apigw/instances", params={"limit": MAX_PAGE})
-            instances = data.get("instances") or []
+            instances = await self._instance_records()
             if len(instances) != 1:
                 from shared.config import MissingSettingError
 

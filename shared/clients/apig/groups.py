@@ -11,8 +11,7 @@ from shared.clients.apig.models import ApiGroup, Environment, EnvVariable, Gatew
 class GroupOperations(ApigCore):
     # ---- instances (3.24)
     async def list_instances(self) -> list[Gateway]:
-        data = await self._request("GET", "/v2/{project_id}/apigw/instances", params={"limit": MAX_PAGE})
-        return [Gateway.model_validate(i) for i in data.get("instances") or []]
+        return [Gateway.model_validate(i) for i in await self._instance_records()]
 
     async def get_instance(self) -> Gateway:
         return Gateway.model_validate(await self._call("GET", ""))
