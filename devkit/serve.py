@@ -291,6 +291,27 @@ def _json(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False).encode()
 
 
+def _parse_json(raw: bytes | str) -> Any:
+    """``json.loads`` whose every failure is a ``ValueError``.
+
+    Nesting deeper than the parser's stack raises ``RecursionError``, which is not a ``ValueError``:
+    a hostile ``[[[[...`` body would otherwise surface as a 500 with a traceback instead of a 400.
+    """
+    try:
+        return json.loads(raw or b"null")
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def _messages(items: list[Any]) -> list[str | dict[str, Any]]:
+    """Queue messages as the local envelope takes them: strings and ``{id, body}`` objects as given.
+
+    Anything else (a number, ``null``, a list) is that message's raw body in JSON, so the runtime
+    reports it as one failed record of the batch instead of the whole request crashing on it.
+    """
+    return [m if isinstance(m, (str, dict)) else json.dumps(m) for m in items]
+
+
 async def _send_function_response(send: Send, response: dict[str, Any]) -> None:
     import base64
 
@@ -341,7 +362,7 @@ def build_app(runtime: LocalRuntime, report: Callable[[InvokeResult], None]) -> 
         kind, _, target = path.strip("/").partition("/")
         if method == "POST" and kind in ("queue", "workflows") and target:
             try:
-                data = json.loads(body or b"null")
+                data = _parse_json(body)
             except ValueError as exc:
                 await _answer(send, 400, _json({"error": "bad_json", "message": str(exc)}))
                 return
@@ -349,7 +370,7 @@ def build_app(runtime: LocalRuntime, report: Callable[[InvokeResult], None]) -> 
                 if target not in runtime.template.functions or not isinstance(data, list):
                     await _answer(send, 400, _json({"error": "bad_request", "message": _queue_help(runtime)}))
                     return
-                result = await call(target, queue_event(data, topic=target))
+                result = await call(target, queue_event(_messages(data), topic=target))
                 await _answer(send, 200, _json(result.response))
                 return
             if target not in runtime.template.workflows:
@@ -377,12 +398,15 @@ def _queue_help(runtime: LocalRuntime) -> str:
 
 def _queue_file_target(runtime: LocalRuntime, path: Path, data: Any) -> tuple[str, list[Any]]:
     if isinstance(data, dict) and "function" in data:
-        return str(data["function"]), list(data.get("messages") or [])
+        messages = data.get("messages") or []
+        if not isinstance(messages, list):
+            raise ValueError("'messages' must be a JSON array")
+        return str(data["function"]), _messages(messages)
     names = sorted(runtime.template.functions, key=len, reverse=True)
     function = next((n for n in names if path.stem == n or path.stem.startswith(n + ".")), "")
     if not isinstance(data, list):
         raise ValueError("expected a JSON array of messages or {function, messages}")
-    return function, data
+    return function, _messages(data)
 
 
 def process_queue_dir(runtime: LocalRuntime, folder: Path, report: Callable[[InvokeResult], None]) -> int:
@@ -394,7 +418,7 @@ def process_queue_dir(runtime: LocalRuntime, folder: Path, report: Callable[[Inv
         outcome = "failed"
         try:
             function, messages = _queue_file_target(
-                runtime, path, json.loads(path.read_text(encoding="utf-8"))
+                runtime, path, _parse_json(path.read_text(encoding="utf-8"))
             )
             if function not in runtime.template.functions:
                 raise ValueError(
@@ -421,8 +445,11 @@ def _stdin_loop(runtime: LocalRuntime, stop: threading.Event, report: Callable[[
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-            function, messages = data["function"], list(data["messages"])
+            data = _parse_json(line)
+            function, messages = data["function"], data["messages"]
+            if not isinstance(messages, list):
+                raise ValueError("'messages' must be a JSON array")
+            messages = _messages(messages)
             if function not in runtime.template.functions:
                 raise ValueError(f"unknown function {function!r}")
             report(runtime.invoke(function, queue_event(messages, topic=function)))
