@@ -360,6 +360,15 @@ def build_app(runtime: LocalRuntime, report: Callable[[InvokeResult], None]) -> 
             await _answer(send, 200, _json({"ok": True, "routes": sorted(f"{m} {p}" for m, p in routes)}))
             return
         kind, _, target = path.strip("/").partition("/")
+        wrong_queue = method != "POST" and kind in ("queue", "workflows") and bool(target)
+        if wrong_queue or (method != "GET" and path == "/healthz"):
+            # A known endpoint called the wrong way: say so (405 + Allow), not "no such route".
+            allow = "GET" if path == "/healthz" else "POST"
+            message = f"{method} {path}: use {allow}"
+            await _answer(
+                send, 405, _json({"error": "method_not_allowed", "message": message}), {"allow": allow}
+            )
+            return
         if method == "POST" and kind in ("queue", "workflows") and target:
             try:
                 data = _parse_json(body)
