@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from devkit.emulator.core import tencent_error
@@ -16,10 +15,10 @@ from devkit.emulator.services.tencent_apigw_common import (
     Action,
     ActionContext,
     api_environments,
+    filtered_page,
     find_api,
     find_service,
     fuzzy_match,
-    page,
     plans_bound_to,
 )
 from devkit.emulator.services.tencent_apigw_params import Params
@@ -383,14 +382,9 @@ def _des_apis_status(service: ServiceState, api: ApiState) -> dict[str, Any]:
 def describe_apis_status(ctx: ActionContext) -> dict[str, Any]:
     p, backend = ctx.params, ctx.backend
     service = find_service(backend, p.text("ServiceId"))
-    offset, limit = p.paging()
-    filters = p.filters(_API_FILTERS)
-    apis: Iterable[ApiState] = service.apis.values()
-    total = len(service.apis)
-    if filters:
-        matched = [a for a in service.apis.values() if _api_matches(backend, service, a, filters)]
-        apis, total = matched, len(matched)
-    items, total = page(apis, total, offset, limit)
+    items, total = filtered_page(
+        p, service.apis, _API_FILTERS, lambda a, filters: _api_matches(backend, service, a, filters)
+    )
     return {"Result": {"TotalCount": total, "ApiIdStatusSet": [_des_apis_status(service, a) for a in items]}}
 
 

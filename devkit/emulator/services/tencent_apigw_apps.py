@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from devkit.emulator.core import tencent_error
 from devkit.emulator.services.tencent_apigw_common import (
     Action,
     ActionContext,
+    filtered_page,
     find_api,
     find_service,
     fuzzy_match,
+    matches_all,
     page,
 )
 from devkit.emulator.services.tencent_apigw_state import (
@@ -100,25 +102,15 @@ def describe_api_app(ctx: ActionContext) -> dict[str, Any]:
     return {"Result": {"TotalCount": 1, "ApiAppSet": [_app_info(app)]}}
 
 
+_APP_CHECKS: dict[str, Callable[[ApiApp, list[str]], bool]] = {
+    "ApiAppId": lambda app, v: app.app_id in v,
+    "ApiAppName": lambda app, v: fuzzy_match(app.name, v),
+    "KeyWord": lambda app, v: fuzzy_match(app.name, v) or fuzzy_match(app.app_id, v),
+}
+
+
 def describe_api_apps_status(ctx: ActionContext) -> dict[str, Any]:
-    p, backend = ctx.params, ctx.backend
-    offset, limit = p.paging()
-    filters = p.filters(("ApiAppId", "ApiAppName", "KeyWord"))
-    apps: Iterable[ApiApp] = backend.apps.values()
-    total = len(backend.apps)
-    if filters:
-
-        def keep(app: ApiApp) -> bool:
-            checks: tuple[tuple[str, Callable[[list[str]], bool]], ...] = (
-                ("ApiAppId", lambda v: app.app_id in v),
-                ("ApiAppName", lambda v: fuzzy_match(app.name, v)),
-                ("KeyWord", lambda v: fuzzy_match(app.name, v) or fuzzy_match(app.app_id, v)),
-            )
-            return all(test(filters[name]) for name, test in checks if name in filters)
-
-        matched = [app for app in backend.apps.values() if keep(app)]
-        apps, total = matched, len(matched)
-    items, total = page(apps, total, offset, limit)
+    items, total = filtered_page(ctx.params, ctx.backend.apps, _APP_CHECKS, matches_all(_APP_CHECKS))
     return {"Result": {"TotalCount": total, "ApiAppSet": [_app_info(a) for a in items]}}
 
 

@@ -8,11 +8,11 @@ choice is stated next to the check. Enumerations that have no dedicated code ans
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from devkit.emulator.core import tencent_error
 from devkit.emulator.services.tencent_apigw_params import ENVIRONMENTS, Params
@@ -27,9 +27,11 @@ __all__ = [
     "Action",
     "ActionContext",
     "api_environments",
+    "filtered_page",
     "find_api",
     "find_service",
     "fuzzy_match",
+    "matches_all",
     "page",
     "plans_bound_to",
     "running_version",
@@ -57,6 +59,37 @@ def page(items: Iterable[Any], total: int, offset: int, limit: int) -> tuple[lis
     if offset >= total:
         return [], total
     return list(islice(items, offset, offset + limit)), total
+
+
+T = TypeVar("T")
+Filters = dict[str, list[str]]
+
+
+def filtered_page(
+    p: Params, rows: Mapping[str, T], supported: Collection[str], keep: Callable[[T, Filters], bool]
+) -> tuple[list[T], int]:
+    """The ``Describe*Status`` listing: ``Offset``/``Limit`` first, then ``Filters``, then one page.
+
+    Without filters the page is cut straight from the stored rows (O(page)); with filters every row is
+    tested by ``keep`` and the total is the number that matched.
+    """
+    offset, limit = p.paging()
+    filters = p.filters(supported)
+    items: Iterable[T] = rows.values()
+    total = len(rows)
+    if filters:
+        matched = [row for row in rows.values() if keep(row, filters)]
+        items, total = matched, len(matched)
+    return page(items, total, offset, limit)
+
+
+def matches_all(checks: Mapping[str, Callable[[T, list[str]], bool]]) -> Callable[[T, Filters], bool]:
+    """A ``keep`` for :func:`filtered_page` from one test per filter name: every filter given must pass."""
+
+    def keep(row: T, filters: Filters) -> bool:
+        return all(test(row, filters[name]) for name, test in checks.items() if name in filters)
+
+    return keep
 
 
 def fuzzy_match(value: str, wanted: list[str]) -> bool:

@@ -14,15 +14,16 @@ the document's rotation procedure follows: disable, unbind, delete.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from devkit.emulator.core import tencent_error
 from devkit.emulator.services.tencent_apigw_common import (
     Action,
     ActionContext,
+    filtered_page,
     fuzzy_match,
-    page,
+    matches_all,
 )
 from devkit.emulator.services.tencent_apigw_params import Params
 from devkit.emulator.services.tencent_apigw_state import (
@@ -172,31 +173,18 @@ def describe_api_key(ctx: ActionContext) -> dict[str, Any]:
     return {"Result": _key_struct(_find_key(ctx.backend, ctx.params), with_secret=True)}
 
 
-_KEY_FILTERS = ("AccessKeyId", "AccessKeySecret", "SecretName", "NotUsagePlanId", "Status", "KeyWord")
+_KEY_CHECKS: dict[str, Callable[[ApiKey, list[str]], bool]] = {
+    "AccessKeyId": lambda k, v: k.access_key_id in v,
+    "AccessKeySecret": lambda k, v: k.secret in v,
+    "SecretName": lambda k, v: fuzzy_match(k.name, v),
+    "Status": lambda k, v: str(1 if k.enabled else 0) in v,
+    "NotUsagePlanId": lambda k, v: not set(v) & set(k.plan_ids),
+    "KeyWord": lambda k, v: fuzzy_match(k.name, v) or fuzzy_match(k.access_key_id, v),
+}
 
 
 def describe_api_keys_status(ctx: ActionContext) -> dict[str, Any]:
-    p, backend = ctx.params, ctx.backend
-    offset, limit = p.paging()
-    filters = p.filters(_KEY_FILTERS)
-    keys: Iterable[ApiKey] = backend.api_keys.values()
-    total = len(backend.api_keys)
-    if filters:
-
-        def keep(k: ApiKey) -> bool:
-            checks: tuple[tuple[str, Callable[[list[str]], bool]], ...] = (
-                ("AccessKeyId", lambda v: k.access_key_id in v),
-                ("AccessKeySecret", lambda v: k.secret in v),
-                ("SecretName", lambda v: fuzzy_match(k.name, v)),
-                ("Status", lambda v: str(1 if k.enabled else 0) in v),
-                ("NotUsagePlanId", lambda v: not set(v) & set(k.plan_ids)),
-                ("KeyWord", lambda v: fuzzy_match(k.name, v) or fuzzy_match(k.access_key_id, v)),
-            )
-            return all(test(filters[name]) for name, test in checks if name in filters)
-
-        matched = [k for k in backend.api_keys.values() if keep(k)]
-        keys, total = matched, len(matched)
-    items, total = page(keys, total, offset, limit)
+    items, total = filtered_page(ctx.params, ctx.backend.api_keys, _KEY_CHECKS, matches_all(_KEY_CHECKS))
     # "Does not return the key secret": the list answer carries an empty AccessKeySecret.
     return {"Result": {"TotalCount": total, "ApiKeySet": [_key_struct(k, with_secret=False) for k in items]}}
 

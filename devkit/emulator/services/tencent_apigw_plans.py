@@ -8,16 +8,18 @@ create but [1, 99999999] on modify (the two tables differ), ``MaxRequestNumPreSe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from devkit.emulator.core import tencent_error
 from devkit.emulator.services.tencent_apigw_common import (
     Action,
     ActionContext,
+    filtered_page,
     find_api,
     find_service,
     fuzzy_match,
+    matches_all,
     page,
 )
 from devkit.emulator.services.tencent_apigw_params import Params
@@ -132,30 +134,18 @@ def describe_usage_plan(ctx: ActionContext) -> dict[str, Any]:
     return {"Result": _plan_info(_find_plan(ctx.backend, ctx.params.text("UsagePlanId")))}
 
 
-_PLAN_FILTERS = ("UsagePlanId", "UsagePlanName", "NotServiceId", "NotApiId", "Environment")
+_PLAN_CHECKS: dict[str, Callable[[UsagePlan, list[str]], bool]] = {
+    "UsagePlanId": lambda plan, v: plan.plan_id in v,
+    "UsagePlanName": lambda plan, v: fuzzy_match(plan.name, v),
+    "NotServiceId": lambda plan, v: not {b.service_id for b in plan.bindings} & set(v),
+    "NotApiId": lambda plan, v: not {b.api_id for b in plan.bindings} & set(v),
+    "Environment": lambda plan, v: bool({b.environment for b in plan.bindings} & set(v)),
+}
 
 
 def describe_usage_plans_status(ctx: ActionContext) -> dict[str, Any]:
-    p, backend = ctx.params, ctx.backend
-    offset, limit = p.paging()
-    filters = p.filters(_PLAN_FILTERS)
-    plans: Iterable[UsagePlan] = backend.usage_plans.values()
-    total = len(backend.usage_plans)
-    if filters:
-
-        def keep(plan: UsagePlan) -> bool:
-            checks: tuple[tuple[str, Callable[[list[str]], bool]], ...] = (
-                ("UsagePlanId", lambda v: plan.plan_id in v),
-                ("UsagePlanName", lambda v: fuzzy_match(plan.name, v)),
-                ("NotServiceId", lambda v: not {b.service_id for b in plan.bindings} & set(v)),
-                ("NotApiId", lambda v: not {b.api_id for b in plan.bindings} & set(v)),
-                ("Environment", lambda v: bool({b.environment for b in plan.bindings} & set(v))),
-            )
-            return all(test(filters[name]) for name, test in checks if name in filters)
-
-        matched = [plan for plan in backend.usage_plans.values() if keep(plan)]
-        plans, total = matched, len(matched)
-    items, total = page(plans, total, offset, limit)
+    backend = ctx.backend
+    items, total = filtered_page(ctx.params, backend.usage_plans, _PLAN_CHECKS, matches_all(_PLAN_CHECKS))
     rows = [
         {
             "UsagePlanId": plan.plan_id,

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from devkit.emulator.core import tencent_error
 from devkit.emulator.services.tencent_apigw_common import (
     Action,
     ActionContext,
+    filtered_page,
     find_service,
     fuzzy_match,
-    page,
     plans_bound_to,
 )
 from devkit.emulator.services.tencent_apigw_params import ENVIRONMENTS, Params
@@ -232,31 +231,23 @@ _SERVICE_FILTERS = ("ServiceId", "ServiceName", "NotUsagePlanId", "Environment",
 
 
 def describe_services_status(ctx: ActionContext) -> dict[str, Any]:
-    p, backend = ctx.params, ctx.backend
-    offset, limit = p.paging()
-    filters = p.filters(_SERVICE_FILTERS)
-    services: Iterable[ServiceState] = backend.services.values()
-    total = len(backend.services)
-    if filters:
-        excluded_plans = set(filters.get("NotUsagePlanId", []))
+    backend = ctx.backend
 
-        def keep(s: ServiceState) -> bool:
-            if "ServiceId" in filters and s.service_id not in filters["ServiceId"]:
-                return False
-            if "ServiceName" in filters and not fuzzy_match(s.name, filters["ServiceName"]):
-                return False
-            if "Environment" in filters and not set(filters["Environment"]) & set(s.released_environments()):
-                return False
-            if "IpVersion" in filters and s.ip_version not in filters["IpVersion"]:
-                return False
-            if "InstanceId" in filters and "" not in filters["InstanceId"]:
-                return False
-            bound = {plan_id for plan_id, _, _ in plans_bound_to(backend, s.service_id)}
-            return not (excluded_plans & bound)
+    def keep(s: ServiceState, filters: dict[str, list[str]]) -> bool:
+        if "ServiceId" in filters and s.service_id not in filters["ServiceId"]:
+            return False
+        if "ServiceName" in filters and not fuzzy_match(s.name, filters["ServiceName"]):
+            return False
+        if "Environment" in filters and not set(filters["Environment"]) & set(s.released_environments()):
+            return False
+        if "IpVersion" in filters and s.ip_version not in filters["IpVersion"]:
+            return False
+        if "InstanceId" in filters and "" not in filters["InstanceId"]:
+            return False
+        bound = {plan_id for plan_id, _, _ in plans_bound_to(backend, s.service_id)}
+        return not (set(filters.get("NotUsagePlanId", [])) & bound)
 
-        matched = [s for s in backend.services.values() if keep(s)]
-        services, total = matched, len(matched)
-    items, total = page(services, total, offset, limit)
+    items, total = filtered_page(ctx.params, backend.services, _SERVICE_FILTERS, keep)
     return {"Result": {"TotalCount": total, "ServiceSet": [_service_struct(s) for s in items]}}
 
 
