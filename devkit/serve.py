@@ -46,6 +46,7 @@ __all__ = [
     "ServeInfo",
     "ServeOptions",
     "TimerJob",
+    "WorkflowStepError",
     "build_app",
     "run_serve",
     "run_workflow",
@@ -228,6 +229,15 @@ def _step_event(runtime: LocalRuntime, function: str, data: Any) -> dict[str, An
     }
 
 
+class WorkflowStepError(RuntimeError):
+    """A step answered with a failure; carries where and what, so ``serve`` can choose the HTTP status."""
+
+    def __init__(self, index: int, function: str, result: InvokeResult) -> None:
+        super().__init__(f"step {index} ({function}) failed: {result.status}")
+        self.index = index
+        self.result = result
+
+
 def run_workflow(
     runtime: LocalRuntime,
     name: str,
@@ -251,19 +261,16 @@ def run_workflow(
                 result = runtime.invoke(step.function, _step_event(runtime, step.function, item))
                 report(result)
                 if not result.ok:
-                    raise RuntimeError(f"step {index} ({step.function}) failed: {result.status}")
+                    raise WorkflowStepError(index, step.function, result)
                 outputs.append(_output(result))
             current = outputs
         else:
             result = runtime.invoke(step.function, _step_event(runtime, step.function, current))
             report(result)
             if not result.ok:
-                raise RuntimeError(f"step {index} ({step.function}) failed: {result.status}")
+                raise WorkflowStepError(index, step.function, result)
             current = _output(result)
     return current
-
-
-# ----------------------------------------------------------------------------------------------- HTTP
 
 
 async def _read_body(receive: Receive) -> bytes | None:
@@ -387,6 +394,19 @@ def build_app(runtime: LocalRuntime, report: Callable[[InvokeResult], None]) -> 
                 return
             try:
                 output = await asyncio.to_thread(run_workflow, runtime, target, data, report)
+            except WorkflowStepError as exc:
+                status = exc.result.status
+                if exc.index == 0 and status is not None and 400 <= status < 500:
+                    # The caller's input was refused by the first step: that is the caller's error, and
+                    # the step's own answer (field-level messages) tells them what to fix.
+                    await _answer(
+                        send,
+                        status,
+                        _json({"error": "input_rejected", "message": str(exc), "step": _output(exc.result)}),
+                    )
+                else:
+                    await _answer(send, 502, _json({"error": "workflow_failed", "message": str(exc)}))
+                return
             except (ValueError, RuntimeError) as exc:
                 await _answer(send, 502, _json({"error": "workflow_failed", "message": str(exc)}))
                 return
