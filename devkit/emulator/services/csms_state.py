@@ -63,16 +63,12 @@ class Secret:
     tags: dict[str, str] = field(default_factory=dict)
 
     def view(self) -> dict[str, Any]:
-        """The ``Secret`` object of the SDK (``huaweicloudsdkcsms.v1.model.secret``)."""
+        """The ``Secret`` object of the SDK (``huaweicloudsdkcsms.v1.model.secret``).
+
+        It begins with the same eight fields, in the same order, as the reduced :meth:`detail`.
+        """
         return {
-            "id": self.id,
-            "name": self.name,
-            "state": self.state,
-            "kms_key_id": self.kms_key_id,
-            "description": self.description,
-            "create_time": self.create_time,
-            "update_time": self.update_time,
-            "scheduled_delete_time": self.scheduled_delete_time,
+            **self.detail(),
             "secret_type": self.secret_type,
             "auto_rotation": self.auto_rotation,
             "rotation_period": self.rotation_period,
