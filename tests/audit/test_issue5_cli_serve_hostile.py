@@ -20,13 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
-
-from _cli_helpers import Project, make_project
-
 from devkit.serve import MAX_BODY, ServeInfo, ServeOptions, run_serve
 from devkit.template import load_template
 from shared.idempotency import reset_store_cache
+from tests.cli._cli_helpers import Project, make_project
 
 
 @pytest.fixture
