@@ -167,7 +167,7 @@ def _token_body(token: IamToken, call: Call, emulator: Emulator, *, catalog: boo
     if token.agency is not None:
         body["assumed_by"] = {"user": {"domain": domain, "name": token.agency}}
     if catalog:
-        base = f"{call.request.url.scheme}://{call.request.url.netloc.decode()}"
+        base = _origin(call)
         region = token.project.name if token.project else _creds(emulator).region
         body["catalog"] = [
             {
@@ -187,6 +187,23 @@ def _token_body(token: IamToken, call: Call, emulator: Emulator, *, catalog: boo
             for svc in emulator.services
         ]
     return {"token": body}
+
+
+def _origin(call: Call) -> str:
+    """``scheme://host:port`` the caller reached us at: catalog URLs and ``links`` must point back there."""
+    return f"{call.request.url.scheme}://{call.request.url.netloc.decode()}"
+
+
+def _keystone_list(call: Call, collection: str, rows: list[dict[str, Any]]) -> httpx.Response:
+    """A Keystone collection answer: ``links`` for the collection, a ``self`` link last in every row."""
+    base = f"{_origin(call)}/v3/{collection}"
+    return json_response(
+        200,
+        {
+            "links": {"self": base, "previous": None, "next": None},
+            collection: [{**row, "links": {"self": f"{base}/{row['id']}"}} for row in rows],
+        },
+    )
 
 
 def _duration(data: dict[str, Any]) -> int:
@@ -236,26 +253,19 @@ def make_service(emulator: Emulator) -> Service[None]:
             if ("name" not in query or p.name == query["name"])
             and ("domain_id" not in query or p.domain_id == query["domain_id"])
         ]
-        base = f"{call.request.url.scheme}://{call.request.url.netloc.decode()}/v3/projects"
-        return json_response(
-            200,
+        rows = [
             {
-                "links": {"self": base, "previous": None, "next": None},
-                "projects": [
-                    {
-                        "id": p.id,
-                        "name": p.name,
-                        "domain_id": p.domain_id,
-                        "parent_id": p.domain_id,
-                        "is_domain": False,
-                        "enabled": True,
-                        "description": "",
-                        "links": {"self": f"{base}/{p.id}"},
-                    }
-                    for p in projects
-                ],
-            },
-        )
+                "id": p.id,
+                "name": p.name,
+                "domain_id": p.domain_id,
+                "parent_id": p.domain_id,
+                "is_domain": False,
+                "enabled": True,
+                "description": "",
+            }
+            for p in projects
+        ]
+        return _keystone_list(call, "projects", rows)
 
     @service.route("GET", "/v3/users", "KeystoneListUsers")
     def list_users(call: Call, backend: None) -> httpx.Response:
@@ -274,26 +284,19 @@ def make_service(emulator: Emulator) -> Service[None]:
             and ("domain_id" not in query or u.domain_id == query["domain_id"])
             and (enabled is None or u.enabled == (enabled == "true"))
         ]
-        base = f"{call.request.url.scheme}://{call.request.url.netloc.decode()}/v3/users"
-        return json_response(
-            200,
+        rows = [
             {
-                "links": {"self": base, "previous": None, "next": None},
-                "users": [
-                    {
-                        "id": u.id,
-                        "name": u.name,
-                        "domain_id": u.domain_id,
-                        "enabled": u.enabled,
-                        "description": "",
-                        "password_expires_at": None,
-                        "pwd_status": True,
-                        "links": {"self": f"{base}/{u.id}"},
-                    }
-                    for u in users
-                ],
-            },
-        )
+                "id": u.id,
+                "name": u.name,
+                "domain_id": u.domain_id,
+                "enabled": u.enabled,
+                "description": "",
+                "password_expires_at": None,
+                "pwd_status": True,
+            }
+            for u in users
+        ]
+        return _keystone_list(call, "users", rows)
 
     @service.route("POST", "/v3.0/OS-CREDENTIAL/securitytokens", "CreateTemporaryAccessKeyByToken")
     def create_security_token(call: Call, backend: None) -> httpx.Response:
