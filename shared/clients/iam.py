@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from shared.clients.base import ServiceClient
+from shared.clients.base import ServiceClient, without_none
 from shared.errors import AuthError
 from shared.http import request_json, request_response
 
@@ -190,11 +190,8 @@ class IamClient(ServiceClient):
 
     async def list_users(self, *, enabled: bool | None = None, name: str | None = None) -> list[User]:
         """The users of the caller's account (IAM answers the whole list; it has no paging)."""
-        params: dict[str, str] = {}
-        if enabled is not None:
-            params["enabled"] = "true" if enabled else "false"
-        if name:
-            params["name"] = name
+        flag = None if enabled is None else ("true" if enabled else "false")
+        params = without_none({"enabled": flag, "name": name or None})
         data = await request_json(self.http, "GET", "/v3/users", params=params or None)
         return [User.model_validate(u) for u in data.get("users", [])]
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.clients.base import ServiceClient
+from shared.clients.base import ServiceClient, without_none
 from shared.http import paginate_offset
 
 __all__ = ["MAX_TOPIC_PAGE", "PublishResult", "SmnClient", "Topic", "TopicPage"]
@@ -54,9 +54,7 @@ class SmnClient(ServiceClient):
 
     async def create_topic(self, name: str, *, display_name: str | None = None) -> str:
         """Create ``name`` (or find the existing topic of that name) and return its URN."""
-        body: dict[str, Any] = {"name": name}
-        if display_name is not None:
-            body["display_name"] = display_name
+        body = without_none({"name": name, "display_name": display_name})
         data = await self._request(
             "POST", "/v2/{project_id}/notifications/topics", json=body, retry_safe=True
         )
@@ -100,20 +98,20 @@ class SmnClient(ServiceClient):
         forms = [message is not None, message_structure is not None, template_name is not None]
         if sum(forms) != 1:
             raise ValueError("pass exactly one of message, message_structure or template_name")
-        body: dict[str, Any] = {}
-        if subject is not None:
-            body["subject"] = subject
-        if message is not None:
-            body["message"] = message
-        if message_structure is not None:
-            if "default" not in message_structure:
-                raise ValueError("message_structure needs a 'default' entry")
-            body["message_structure"] = json.dumps(dict(message_structure), ensure_ascii=False)
-        if template_name is not None:
-            body["message_template_name"] = template_name
-            body["tags"] = dict(tags or {})
-        if time_to_live is not None:
-            body["time_to_live"] = str(time_to_live)
+        if message_structure is not None and "default" not in message_structure:
+            raise ValueError("message_structure needs a 'default' entry")
+        body = without_none(
+            {
+                "subject": subject,
+                "message": message,
+                "message_structure": None
+                if message_structure is None
+                else json.dumps(dict(message_structure), ensure_ascii=False),
+                "message_template_name": template_name,
+                "tags": None if template_name is None else dict(tags or {}),
+                "time_to_live": None if time_to_live is None else str(time_to_live),
+            }
+        )
         path = f"/v2/{{project_id}}/notifications/topics/{quote(topic_urn, safe=':')}/publish"
         data = await self._request("POST", path, json=body)
         return PublishResult.model_validate(data)
