@@ -123,6 +123,20 @@ def offline(inst: Instance, api: dict[str, Any], env_id: str) -> dict[str, Any]:
     return record
 
 
+def _version(inst: Instance, version_id: str, *, api_id: str | None = None) -> dict[str, Any]:
+    """A stored API version; 404 ``APIG.3022`` when absent or, given ``api_id``, owned by another API."""
+    version = inst.versions.get(version_id)
+    if version is None or (api_id is not None and version["api_id"] != api_id):
+        raise not_found("APIG.3022", f"The API version does not exist,id:{version_id}")
+    return version
+
+
+def _group_domains(inst: Instance, group_id: str) -> dict[str, Any]:
+    """The group's debugging domains, which the runtime and version-detail views both append."""
+    group = inst.groups.get(group_id) or {}
+    return {"sl_domain": group.get("sl_domain", ""), "sl_domains": group.get("sl_domains", [])}
+
+
 def register(svc: Service[ApigBackend]) -> None:
     @svc.route("POST", BASE + "/apis/action", "CreateOrDeletePublishRecordForApiV2")
     def publish_action(call: Call, backend: ApigBackend) -> httpx.Response:
@@ -197,9 +211,7 @@ def register(svc: Service[ApigBackend]) -> None:
                 400, "APIG.2000", "Parameter error: Serialization error: unexpected end of JSON input"
             )
         version_id = require_id(body_of(call), "version_id")
-        version = inst.versions.get(version_id)
-        if version is None or version["api_id"] != api["id"]:
-            raise not_found("APIG.3022", f"The API version does not exist,id:{version_id}")
+        version = _version(inst, version_id, api_id=api["id"])
         key = (api["id"], version["env_id"])
         stamp = now()
         record = inst.publishes.get(key)
@@ -234,14 +246,12 @@ def register(svc: Service[ApigBackend]) -> None:
             for k, v in definition.items()
             if k not in _NOT_IN_RUNTIME_VIEW and not k.startswith("policy_")
         }
-        group = inst.groups.get(definition["group_id"]) or {}
         view.update(
             {
                 "run_env_id": env_id,
                 "run_env_name": inst.env_name(env_id),
                 "publish_id": record["publish_id"],
-                "sl_domain": group.get("sl_domain", ""),
-                "sl_domains": group.get("sl_domains", []),
+                **_group_domains(inst, definition["group_id"]),
             }
         )
         return ok(view)
@@ -250,19 +260,15 @@ def register(svc: Service[ApigBackend]) -> None:
     def version_detail(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         version_id = call.path_params["version_id"]
-        version = inst.versions.get(version_id)
-        if version is None:
-            raise not_found("APIG.3022", f"The API version does not exist,id:{version_id}")
+        version = _version(inst, version_id)
         view = copy.deepcopy(version["_definition"])
-        group = inst.groups.get(view["group_id"]) or {}
         view.update(
             {
                 "version_id": version_id,
                 "publish_time": version["publish_time"],
                 "run_env_id": version["env_id"],
                 "run_env_name": version["env_name"],
-                "sl_domain": group.get("sl_domain", ""),
-                "sl_domains": group.get("sl_domains", []),
+                **_group_domains(inst, view["group_id"]),
             }
         )
         return ok(view)
@@ -271,9 +277,7 @@ def register(svc: Service[ApigBackend]) -> None:
     def offline_version(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         version_id = call.path_params["version_id"]
-        version = inst.versions.get(version_id)
-        if version is None:
-            raise not_found("APIG.3022", f"The API version does not exist,id:{version_id}")
+        version = _version(inst, version_id)
         record = inst.publishes.get((version["api_id"], version["env_id"]))
         if record is None or record["version_id"] != version_id:
             raise not_found("APIG.3015", f"The version is not in effect,id:{version_id}")
