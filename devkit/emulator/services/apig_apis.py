@@ -91,9 +91,7 @@ def register(svc: Service[ApigBackend]) -> None:
             raise huawei_error(403, "APIG.3416", "The API cannot be deleted because it has been published.")
         for version_id in [v for v, rec in inst.versions.items() if rec["api_id"] == api["id"]]:
             del inst.versions[version_id]
-        for auth in list(inst.app_auths):
-            if auth["api_id"] == api["id"]:
-                inst.app_auths.pop(auth["id"])
+        inst.app_auths.remove_where(api_id=api["id"])
         inst.apis.pop(api["id"])
         return no_content()
 

@@ -121,10 +121,8 @@ def _register_apps(svc: Service[ApigBackend]) -> None:
     def delete_app(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         app = inst.app(call.path_params["app_id"])
-        for table in (inst.app_auths, inst.app_codes):
-            for row in list(table):
-                if row["app_id"] == app["id"]:
-                    table.pop(row["id"])
+        inst.app_auths.remove_where(app_id=app["id"])
+        inst.app_codes.remove_where(app_id=app["id"])
         inst.apps.pop(app["id"])
         return no_content()
 

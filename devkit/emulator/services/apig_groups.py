@@ -190,9 +190,7 @@ def _register_groups(svc: Service[ApigBackend]) -> None:
         group = inst.group(call.path_params["group_id"])
         if inst.apis.find(group_id=group["id"]) is not None:
             raise huawei_error(403, "APIG.3415", "The API group cannot be deleted because it contains APIs.")
-        for var in list(inst.variables):
-            if var["group_id"] == group["id"]:
-                inst.variables.pop(var["id"])
+        inst.variables.remove_where(group_id=group["id"])
         inst.groups.pop(group["id"])
         return no_content()
 
@@ -254,9 +252,7 @@ def _register_envs(svc: Service[ApigBackend]) -> None:
         env = user_env(inst, call.path_params["env_id"])
         if any(env_id == env["id"] for _, env_id in inst.publishes):
             raise huawei_error(403, "APIG.3418", "The environment contains published APIs.")
-        for var in list(inst.variables):
-            if var["env_id"] == env["id"]:
-                inst.variables.pop(var["id"])
+        inst.variables.remove_where(env_id=env["id"])
         inst.envs.pop(env["id"])
         return no_content()
 

@@ -147,9 +147,7 @@ def register(svc: Service[ApigBackend]) -> None:
     def delete_sign(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         sign = inst.sign(call.path_params["sign_id"])
-        for binding in list(inst.sign_bindings):
-            if binding["sign_id"] == sign["id"]:
-                inst.sign_bindings.pop(binding["id"])
+        inst.sign_bindings.remove_where(sign_id=sign["id"])
         inst.signs.pop(sign["id"])
         return no_content()
 

@@ -143,6 +143,12 @@ class Table:
             self._order = list(self.rows)
         return self._order
 
+    def remove_where(self, **fields: Any) -> None:
+        """Drop every row whose ``fields`` equal the given values: a parent's delete takes its children."""
+        for row in list(self.rows.values()):
+            if all(row[k] == v for k, v in fields.items()):
+                self.pop(row["id"])
+
     def find(self, **fields: Any) -> dict[str, Any] | None:
         for row in self.rows.values():
             if all(row.get(k) == v for k, v in fields.items()):
