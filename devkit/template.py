@@ -296,9 +296,41 @@ def check_template(template: Template, root: Path) -> list[str]:
         samples = list(sample_events(root, name))
         if not samples:
             problems.append(f"{where}: no sample events in events/{name}/")
-        for sample in samples:
-            try:
-                json.loads(sample.read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                problems.append(f"{sample.relative_to(root)}: not valid JSON: {exc}")
-    return problems
+        declared = {_KIND_OF_TYPE[event.type] for event in fn.events.values()}
+        problems.extend(_check_sample(sample, root, where, declared) for sample in samples)
+    return [p for p in problems if p]
+
+
+# What a parsed sample's trigger kind must be declared as: a sample for a trigger the function does not
+# have would be invoked by `opsfn invoke` and "pass" while proving nothing about the deployed function.
+_KIND_OF_TYPE = {
+    "Webhook": "http",
+    "Timer": "timer",
+    "Kafka": "queue",
+    "Smn": "notification",
+    "Cts": "audit",
+    "EventGrid": "cloudevent",
+}
+
+
+def _check_sample(sample: Path, root: Path, where: str, declared: set[str]) -> str:
+    """One sample event: JSON, an object, a shape the trigger parsers recognise, a declared trigger kind."""
+    from shared.triggers import EventParseError, parse_event
+
+    rel = sample.relative_to(root)
+    try:
+        data = json.loads(sample.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return f"{rel}: not valid JSON: {exc}"
+    except RecursionError:
+        return f"{rel}: not valid JSON: nested too deeply"
+    if not isinstance(data, dict):
+        return f"{rel}: an event must be a JSON object, not {type(data).__name__}"
+    try:
+        kind = parse_event(data).kind
+    except EventParseError as exc:
+        return f"{rel}: not an event opsfn recognises: {exc}"
+    if kind not in declared:
+        have = ", ".join(sorted(t for t, k in _KIND_OF_TYPE.items() if k in declared)) or "none"
+        return f"{rel}: a {kind} event, but {where}.Events declares no such trigger (has: {have})"
+    return ""
