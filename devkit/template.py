@@ -251,6 +251,23 @@ def sample_events(root: Path, name: str) -> Iterator[Path]:
         yield from sorted(folder.glob("*.json"))
 
 
+def _deployable_cron(where: str, cron: str) -> list[str]:
+    """A cron croniter accepts but neither cloud's dialect can express (day-of-month OR day-of-week).
+
+    Caught here so the template fails fast, instead of `opsfn render` leaving the timer out of every
+    target's files.
+    """
+    from devkit.render import CronError, fg_cron, scf_cron
+
+    found = []
+    for convert in (fg_cron, scf_cron):
+        try:
+            convert(cron)
+        except CronError as exc:
+            found.append(f"{where}: {exc}")
+    return found[:1]
+
+
 def check_template(template: Template, root: Path) -> list[str]:
     """Checks beyond the schema; returns the problems (empty when all is well)."""
     from croniter import croniter
@@ -290,6 +307,8 @@ def check_template(template: Template, root: Path) -> list[str]:
                 )
             elif cron is not None and not croniter.is_valid(cron):
                 problems.append(f"{where}.Events.{event_name}.Cron: {cron!r} is not a valid cron")
+            elif cron is not None:
+                problems.extend(_deployable_cron(f"{where}.Events.{event_name}.Cron", cron))
         for i, policy in enumerate(fn.policies):
             if not is_known(policy):
                 problems.append(f"{where}.Policies[{i}]: unknown IAM action or role {policy!r}")
