@@ -399,6 +399,8 @@ def invoke_file(
         event = json.loads(event_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InvokeError(f"{event_path}: cannot read the event: {exc}") from None
+    except RecursionError:  # not a ValueError: without this, a hostile file is a traceback
+        raise InvokeError(f"{event_path}: cannot read the event: JSON nested too deeply") from None
     if not isinstance(event, dict):
         raise InvokeError(f"{event_path}: the event must be a JSON object")
     runtime = LocalRuntime(template, root, target=target, echo=echo)
