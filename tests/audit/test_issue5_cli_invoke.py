@@ -138,3 +138,14 @@ def test_webhook_sample_unsigned_is_refused(sample: str, platform: str) -> None:
     code, response, err = _invoke(sample, platform, "--no-sign")
     assert code == 0, err
     assert response["statusCode"] == 401, response
+
+
+def test_hostile_event_file_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    """A file nested past the JSON parser's stack raised RecursionError (not a ValueError) -> traceback."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    args = ["invoke", "license_release", "--event", str(deep), "--template", str(REPO / "template.yaml")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "cannot read the event: JSON nested too deeply" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
