@@ -10,6 +10,7 @@ the API limit when there is none). A policy that is still bound cannot be delete
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -59,23 +60,45 @@ def register(svc: Service[ApigBackend]) -> None:
     _register_acl_bindings(svc)
 
 
-def _batch_unbind(
-    call: Call, inst: Instance, table: Table, key: str, code: str, what: str, id_field: str
-) -> httpx.Response:
-    """PUT ``...-bindings?action=delete``: 200 with ``success_count`` and per-binding ``failure``."""
-    if call.query.get("action") != "delete":
-        raise bad_value("action")
-    ids = check_list(require(body_of(call), key), key)
-    success, failure = 0, []
-    for binding_id in ids:
-        binding = table.pop(binding_id)
-        if binding is None:
-            failure.append(
-                {id_field: binding_id, "error_code": code, "error_msg": f"The {what} does not exist"}
-            )
-            continue
-        success += 1
-    return ok({"success_count": success, "failure": failure})
+def _register_unbinds(
+    svc: Service[ApigBackend],
+    base: str,
+    table_of: Callable[[Instance], Table],
+    operations: tuple[str, str],
+    *,
+    path_param: str,
+    code: str,
+    msg: str,
+    body_key: str,
+    what: str,
+) -> None:
+    """``DELETE <base>/{id}`` and ``PUT <base>?action=delete``, alike for throttling and ACL bindings.
+
+    Only the table, the operation names, the 404 code and the wording differ between the two kinds; the
+    batch answer is 200 with ``success_count`` and one ``failure`` entry per binding id that did not exist.
+    """
+
+    @svc.route("DELETE", base + "/{" + path_param + "}", operations[0])
+    def unbind(call: Call, backend: ApigBackend) -> httpx.Response:
+        drop_binding(table_of(backend.instance(call)), call.path_params[path_param], code, msg)
+        return no_content()
+
+    @svc.route("PUT", base, operations[1])
+    def batch_unbind(call: Call, backend: ApigBackend) -> httpx.Response:
+        table = table_of(backend.instance(call))
+        if call.query.get("action") != "delete":
+            raise bad_value("action")
+        ids = check_list(require(body_of(call), body_key), body_key)
+        success, failure = 0, []
+        for binding_id in ids:
+            binding = table.pop(binding_id)
+            if binding is None:
+                failure.append(
+                    {"bind_id": binding_id, "error_code": code, "error_msg": f"The {what} does not exist"}
+                )
+                continue
+            success += 1
+        return ok({"success_count": success, "failure": failure})
 
 
 # ---------------------------------------------------------------- throttling policies
@@ -209,26 +232,17 @@ def _register_throttle_bindings(svc: Service[ApigBackend]) -> None:
         ]
         return created({"throttle_applys": applys})
 
-    @svc.route("DELETE", base + "/{throttle_binding_id}", "DisassociateRequestThrottlingPolicyV2")
-    def unbind(call: Call, backend: ApigBackend) -> httpx.Response:
-        inst = backend.instance(call)
-        binding_id = call.path_params["throttle_binding_id"]
-        msg = "The request throttling policy binding record does not exist."
-        drop_binding(inst.throttle_bindings, binding_id, "APIG.3012", msg)
-        return no_content()
-
-    @svc.route("PUT", base, "BatchDisassociateThrottlingPolicyV2")
-    def batch_unbind(call: Call, backend: ApigBackend) -> httpx.Response:
-        inst = backend.instance(call)
-        return _batch_unbind(
-            call,
-            inst,
-            inst.throttle_bindings,
-            "throttle_bindings",
-            "APIG.3012",
-            "throttling policy binding",
-            "bind_id",
-        )
+    _register_unbinds(
+        svc,
+        base,
+        lambda inst: inst.throttle_bindings,
+        ("DisassociateRequestThrottlingPolicyV2", "BatchDisassociateThrottlingPolicyV2"),
+        path_param="throttle_binding_id",
+        code="APIG.3012",
+        msg="The request throttling policy binding record does not exist.",
+        body_key="throttle_bindings",
+        what="throttling policy binding",
+    )
 
     @svc.route("GET", base + "/binded-apis", "ListApisBindedToRequestThrottlingPolicyV2")
     def bound_apis(call: Call, backend: ApigBackend) -> httpx.Response:
@@ -386,20 +400,17 @@ def _register_acl_bindings(svc: Service[ApigBackend]) -> None:
         ]
         return created({"acl_bindings": rows})
 
-    @svc.route("DELETE", base + "/{acl_bindings_id}", "DeleteApiAclBindingV2")
-    def unbind(call: Call, backend: ApigBackend) -> httpx.Response:
-        inst = backend.instance(call)
-        binding_id = call.path_params["acl_bindings_id"]
-        msg = "The access control policy binding record does not exist."
-        drop_binding(inst.acl_bindings, binding_id, "APIG.3010", msg)
-        return no_content()
-
-    @svc.route("PUT", base, "BatchDeleteApiAclBindingV2")
-    def batch_unbind(call: Call, backend: ApigBackend) -> httpx.Response:
-        inst = backend.instance(call)
-        return _batch_unbind(
-            call, inst, inst.acl_bindings, "acl_bindings", "APIG.3010", "ACL binding", "bind_id"
-        )
+    _register_unbinds(
+        svc,
+        base,
+        lambda inst: inst.acl_bindings,
+        ("DeleteApiAclBindingV2", "BatchDeleteApiAclBindingV2"),
+        path_param="acl_bindings_id",
+        code="APIG.3010",
+        msg="The access control policy binding record does not exist.",
+        body_key="acl_bindings",
+        what="ACL binding",
+    )
 
     @svc.route("GET", base + "/binded-apis", "ListApisBindedToAclPolicyV2")
     def bound_apis(call: Call, backend: ApigBackend) -> httpx.Response:
