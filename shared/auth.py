@@ -9,6 +9,7 @@ time, and refresh it transparently once when the service answers 401 (a token re
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import re
 import threading
@@ -114,7 +115,7 @@ def _raise_for_token_response(response: httpx.Response, service: str) -> None:
     raise error
 
 
-class _CachedTokenAuth(httpx.Auth):
+class _CachedTokenAuth(httpx.Auth, abc.ABC):
     """Shared caching, locking and 401-refresh logic; subclasses only describe the token exchange."""
 
     requires_request_body = True  # the body must be replayable for the resend after a 401
@@ -132,8 +133,9 @@ class _CachedTokenAuth(httpx.Auth):
         )
         self.fetch_count = 0
 
+    @abc.abstractmethod
     def _exchange(self) -> TokenExchange:
-        raise NotImplementedError
+        """The token request of this scheme and how to read its answer."""
 
     def _prepare(self, request: httpx.Request) -> None:
         """Add scheme-specific headers besides the token (none by default)."""
