@@ -60,7 +60,11 @@ main.add_command(emulator_command)
 @main.command()
 @_TEMPLATE_OPTION
 def validate(template_path: Path) -> None:
-    """Check the template: schema, handlers importable, sample events, cron, IAM policies."""
+    """Check the template: schema, handlers importable, sample events, cron, IAM policies.
+
+    Each problem is printed to stderr as `location: message` (e.g. `Functions.x.Policies[0]: unknown
+    IAM action or role ...`); the exit code is 1 when there is any problem, 0 otherwise.
+    """
     from devkit.template import check_template
 
     click.echo(f"checking schema of {template_path} ...")
@@ -178,7 +182,18 @@ def serve(
     target: str,
     template_path: Path,
 ) -> None:
-    """Run every function locally: webhooks on one port, timers, workflows and queues."""
+    """Run every function locally: webhooks on one port, timers, workflows and queues.
+
+    \b
+    On the webhook port:
+      <METHOD> <path>          every Webhook route of the template (sign with `opsfn send`)
+      POST /queue/<function>   a JSON array of queue messages, delivered as one batch
+      POST /workflows/<name>   run a workflow on the JSON body; answers the last step's output
+      GET  /healthz            the routes being served
+
+    Timers fire on their Cron/Rate schedule (UTC). One line is printed per invocation (time,
+    function, trigger, status, duration); the functions' JSON logs go to stderr. Ctrl-C stops it.
+    """
     from devkit.serve import ServeError, ServeOptions, run_serve
 
     template = _load(template_path)
@@ -201,9 +216,19 @@ def serve(
 
 @main.command()
 @click.argument("names", nargs=-1)
-@click.option("--python", "python_version", default="3.10", show_default=True, help="Target CPython version.")
 @click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True
+    "--python",
+    "python_version",
+    default="3.10",
+    show_default=True,
+    help="CPython version of the function runtime (wheels and byte code are built for it).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Folder for the <function>.zip files.",
 )
 @click.option(
     "--cache",
@@ -215,7 +240,12 @@ def serve(
 def package(
     names: tuple[str, ...], python_version: str, out: Path, cache: Path | None, template_path: Path
 ) -> None:
-    """Build one zip per function (default: all) with platform wheels; print each size."""
+    """Build one zip per function (default: all) with platform wheels; print each size.
+
+    A zip holds functions/<name>/, shared/ and only the third-party packages that function imports,
+    as manylinux2014 x86_64 wheels for --python (each download announced, then cached), plus byte
+    code for that version when a matching interpreter is installed. Zips over 5 MB are flagged.
+    """
     import os
 
     from devkit.package import PackageError, build_package
@@ -271,7 +301,12 @@ def package(
 @click.option("--scf-region", default="ap-guangzhou", show_default=True, help="Region for SCF.")
 @_TEMPLATE_OPTION
 def render(target: str, out: Path | None, dist: Path, scf_region: str, template_path: Path) -> None:
-    """Generate deployment files from the template (Terraform JSON, s.yaml, serverless.yml)."""
+    """Generate deployment files from the template (Terraform JSON, s.yaml, serverless.yml).
+
+    Triggers, environment, agency/role and least-privilege IAM policies come from the template; cron
+    is converted to each platform's dialect. A trigger the target cannot express is printed as a
+    `note:` on stderr (and recorded in the output), never dropped silently.
+    """
     from devkit.render import render as do_render
 
     template = _load(template_path)
