@@ -17,6 +17,7 @@ __all__ = [
     "bind_publish_ids",
     "bound_to_api",
     "drop_binding",
+    "partition_published",
     "published_rows",
     "require_query",
 ]
@@ -87,6 +88,28 @@ def published_rows(inst: Instance, query: dict[str, str]) -> list[dict[str, Any]
             continue
         out.append(record)
     return out
+
+
+Pair = tuple[dict[str, Any], dict[str, Any] | None]
+
+
+def partition_published(
+    inst: Instance, query: dict[str, str], table: Table, policy_field: str, policy_id: str
+) -> tuple[list[Pair], list[Pair]]:
+    """The filtered publish records as ``(record, binding)``: those bound to this policy, then the rest.
+
+    In the second list the binding is the record's binding to another policy of the kind, or ``None``;
+    the "bound APIs" and "unbound APIs" listings of signature keys and throttling policies read these.
+    """
+    bound: list[Pair] = []
+    others: list[Pair] = []
+    for record in published_rows(inst, query):
+        binding = table.find(publish_id=record["publish_id"])
+        if binding is not None and binding[policy_field] == policy_id:
+            bound.append((record, binding))
+        else:
+            others.append((record, binding))
+    return bound, others
 
 
 def bind_publish_ids(

@@ -23,6 +23,7 @@ from devkit.emulator.services.apig_bindings import (
     check_list,
     drop_binding,
     outline,
+    partition_published,
     published_rows,
     require_query,
 )
@@ -248,23 +249,19 @@ def _register_throttle_bindings(svc: Service[ApigBackend]) -> None:
     def bound_apis(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         throttle = inst.throttle(require_query(call.query, "throttle_id"))
-        rows = []
-        for record in published_rows(inst, call.query):
-            binding = inst.throttle_bindings.find(publish_id=record["publish_id"])
-            if binding is not None and binding["strategy_id"] == throttle["id"]:
-                rows.append(api_row(inst, binding, record))
-        return page(call, "apis", rows, dict)
+        bound, _ = partition_published(
+            inst, call.query, inst.throttle_bindings, "strategy_id", throttle["id"]
+        )
+        return page(call, "apis", [api_row(inst, binding, record) for record, binding in bound], dict)
 
     @svc.route("GET", base + "/unbinded-apis", "ListApisUnbindedToRequestThrottlingPolicyV2")
     def unbound_apis(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         throttle = inst.throttle(require_query(call.query, "throttle_id"))
-        rows = []
-        for record in published_rows(inst, call.query):
-            binding = inst.throttle_bindings.find(publish_id=record["publish_id"])
-            if binding is None or binding["strategy_id"] != throttle["id"]:
-                rows.append(api_row(inst, None, record))
-        return page(call, "apis", rows, dict)
+        _, others = partition_published(
+            inst, call.query, inst.throttle_bindings, "strategy_id", throttle["id"]
+        )
+        return page(call, "apis", [api_row(inst, None, record) for record, _ in others], dict)
 
     @svc.route("GET", base + "/binded-throttles", "ListRequestThrottlingPoliciesBindedToApiV2")
     def bound_throttles(call: Call, backend: ApigBackend) -> httpx.Response:

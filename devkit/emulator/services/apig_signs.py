@@ -22,6 +22,7 @@ from devkit.emulator.services.apig_bindings import (
     bound_to_api,
     drop_binding,
     outline,
+    partition_published,
     published_rows,
     require_query,
 )
@@ -217,10 +218,8 @@ def register(svc: Service[ApigBackend]) -> None:
         q = call.query
         sign = inst.sign(require_query(q, "sign_id"))
         rows = []
-        for record in published_rows(inst, q):
-            binding = inst.sign_bindings.find(publish_id=record["publish_id"])
-            if binding is not None and binding["sign_id"] == sign["id"]:
-                continue
+        _, others = partition_published(inst, q, inst.sign_bindings, "sign_id", sign["id"])
+        for record, binding in others:
             view = outline(inst, record)
             other = inst.signs.get(binding["sign_id"]) if binding else None
             view["signature_name"] = other["name"] if other else ""
