@@ -259,7 +259,12 @@ def download_wheels(
     else:
         raise PackageError(f"dependencies did not converge: {' '.join(wanted)}")
     names = sorted(p.name for p in staging.glob("*.whl"))
+    # pip runs quietly (its progress bar needs a terminal, and its chatter would bury ours): say what
+    # arrived, so a slow first build shows where the time and the megabytes went.
+    total = sum((staging / name).stat().st_size for name in names)
+    echo(f"  downloaded {len(names)} wheel(s), {total / 1024 / 1024:.2f} MB; cached in {folder}")
     for name in names:
+        echo(f"    {name}")
         (staging / name).replace(folder / name)
     shutil.rmtree(staging, ignore_errors=True)
     manifest.write_text(json.dumps(names), encoding="utf-8")
