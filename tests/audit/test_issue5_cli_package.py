@@ -204,3 +204,30 @@ def test_real_zip_contents_are_for_the_target_and_only_what_is_imported(dist: Pa
     assert not tops & {"devkit", "tests", "bench", "yaml", "redis", "click", "croniter", "uvicorn"}
     folders = {n.split("/")[1] for n in names if n.startswith("functions/") and n.count("/") > 1}
     assert folders - {"__pycache__"} == {name}  # no other function's code
+
+
+def test_downloads_report_progress_and_a_cache_hit_is_silent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Progress on long work: the download is announced, then what arrived (count, MB, each wheel)."""
+    import devkit.package as package
+
+    def fake_pip(requirements: list[str], python_version: str, dest: Path) -> None:
+        for req in requirements:
+            name = req.split("=")[0]
+            with zipfile.ZipFile(dest / f"{name}-1.0-py3-none-any.whl", "w") as wheel:
+                wheel.writestr(f"{name}-1.0.dist-info/METADATA", f"Name: {name}\nVersion: 1.0\n")
+                wheel.writestr(f"{name}/__init__.py", "x = 1\n" * 1000)
+
+    monkeypatch.setattr(package, "_pip_download", fake_pip)
+    lines: list[str] = []
+    files = package.download_wheels(["alpha==1.0", "beta==1.0"], "3.10", tmp_path, echo=lines.append)
+    assert len(files) == 2
+    assert lines[0].startswith(
+        "  downloading wheels for CPython 3.10 manylinux2014_x86_64: alpha==1.0 beta==1.0"
+    )
+    assert lines[1].startswith("  downloaded 2 wheel(s), ") and " MB; cached in " in lines[1]
+    assert lines[2:] == ["    alpha-1.0-py3-none-any.whl", "    beta-1.0-py3-none-any.whl"]
+    again: list[str] = []
+    assert package.download_wheels(["alpha==1.0", "beta==1.0"], "3.10", tmp_path, echo=again.append) == files
+    assert again == []
