@@ -478,11 +478,12 @@ def _sdevs_trigger(name: str, event_name: str, event: Any, notes: list[str]) -> 
             },
         }
     if isinstance(event, SmnEvent):
-        return {
-            "triggerTypeCode": "SMN",
-            "status": "ACTIVE",
-            "eventData": {"topicUrn": event.properties.topic},
-        }
+        # The trigger needs the topic's URN; a bare topic name (as the template allows) is completed
+        # with the project id the user fills in under vars, like the Terraform target does.
+        topic = event.properties.topic
+        if not topic.startswith("urn:smn:"):
+            topic = f"urn:smn:${{vars.region}}:${{vars.projectId}}:{topic}"
+        return {"triggerTypeCode": "SMN", "status": "ACTIVE", "eventData": {"topicUrn": topic}}
     notes.append(f"not rendered: {where} ({type(event).__name__}): the fgs component has no such trigger")
     return None
 
@@ -520,7 +521,12 @@ def _serverless_devs(template: Template, out: Path, dist: Path) -> Rendered:
         "edition": "1.0.0",
         "name": "opsfn",
         "access": "default",
-        "vars": {"region": "cn-north-4", "apigGroup": "opsfn", "kafka": _kafka_vars(template)},
+        "vars": {
+            "region": "cn-north-4",
+            "apigGroup": "opsfn",
+            "kafka": _kafka_vars(template),
+            **({"projectId": ""} if _has_bare_smn_topic(template) else {}),
+        },
         "services": services,
     }
     agencies = _sdevs_agencies(template)
@@ -557,6 +563,14 @@ def _sdevs_agencies(template: Template) -> dict[str, Any]:
                 merged = set(entry.get(scope, {"Statement": [{"Action": []}]})["Statement"][0]["Action"])
                 entry[scope] = policy_document(sorted(merged | set(actions)))
     return agencies
+
+
+def _has_bare_smn_topic(template: Template) -> bool:
+    return any(
+        isinstance(event, SmnEvent) and not event.properties.topic.startswith("urn:smn:")
+        for fn in template.functions.values()
+        for event in fn.events.values()
+    )
 
 
 def _kafka_vars(template: Template) -> dict[str, Any]:
