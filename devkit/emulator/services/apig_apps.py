@@ -27,6 +27,7 @@ from devkit.emulator.services.apig_state import (
     body_of,
     check_length,
     check_pattern,
+    check_unique_name,
     created,
     listed,
     new_id,
@@ -71,9 +72,7 @@ def _register_apps(svc: Service[ApigBackend]) -> None:
         secret = check_pattern(body, "app_secret", APP_SECRET)
         if current is not None and (key or secret) and not _custom_keys_allowed(inst):
             raise huawei_error(412, "APIG.3458", "The feature is not supported by the current instance.")
-        clash = inst.apps.find(name=name)
-        if clash is not None and (current is None or clash["id"] != current["id"]):
-            raise huawei_error(400, "APIG.3203", f"The app name already exists,name:{name}")
+        check_unique_name(inst.apps, name, current["id"] if current else None, "APIG.3203", "app")
         if key:
             other = inst.apps.find(app_key=key)
             if other is not None and (current is None or other["id"] != current["id"]):

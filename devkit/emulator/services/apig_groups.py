@@ -17,6 +17,7 @@ from devkit.emulator.services.apig_state import (
     body_of,
     check_length,
     check_pattern,
+    check_unique_name,
     created,
     listed,
     new_id,
@@ -156,9 +157,7 @@ def _register_groups(svc: Service[ApigBackend]) -> None:
     def validate(inst: Any, body: dict[str, Any], group_id: str | None) -> str:
         name = check_pattern(body, "name", GROUP_NAME, required=True)
         check_length(body, "remark", 1000)
-        clash = inst.groups.find(name=name)
-        if clash is not None and clash["id"] != group_id:
-            raise huawei_error(400, "APIG.3201", f"The API group name already exists,name:{name}")
+        check_unique_name(inst.groups, name, group_id, "APIG.3201", "API group")
         return str(name)
 
     @svc.route("POST", BASE + "/api-groups", "CreateApiGroupV2")
@@ -211,9 +210,7 @@ def _register_envs(svc: Service[ApigBackend]) -> None:
     def validate(inst: Any, body: dict[str, Any], env_id: str | None) -> str:
         name = check_pattern(body, "name", ENV_NAME, required=True)
         check_length(body, "remark", 255)
-        clash = inst.envs.find(name=name)
-        if clash is not None and clash["id"] != env_id:
-            raise huawei_error(400, "APIG.3205", f"The environment name already exists,name:{name}")
+        check_unique_name(inst.envs, name, env_id, "APIG.3205", "environment")
         return str(name)
 
     def user_env(inst: Any, env_id: str) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from devkit.emulator.services.apig_state import (
     check_enum,
     check_length,
     check_pattern,
+    check_unique_name,
     created,
     listed,
     new_id,
@@ -131,9 +132,8 @@ def _validate_throttle(
     ip_limit = body.get("ip_call_limits")
     if ip_limit is not None and ip_limit > api_limit:
         raise bad_value("ip_call_limits")
-    clash = inst.throttles.find(name=name)
-    if clash is not None and (current is None or clash["id"] != current["id"]):
-        raise huawei_error(400, "APIG.3204", f"The request throttling policy name already exists,name:{name}")
+    own_id = current["id"] if current else None
+    check_unique_name(inst.throttles, name, own_id, "APIG.3204", "request throttling policy")
     fields = {"type": 1, "remark": "", "enable_adaptive_control": "FALSE"}
     fields.update({k: body[k] for k in (*_LIMITS, "name", "time_unit", "type", "remark") if k in body})
     if "enable_adaptive_control" in body:
@@ -302,9 +302,8 @@ def _validate_acl(inst: Instance, body: dict[str, Any], current: dict[str, Any] 
     entry = _IP_ENTRY if entity == "IP" else _DOMAIN_ENTRY
     if not isinstance(value, str) or not all(re.fullmatch(entry, v.strip()) for v in value.split(",")):
         raise bad_value("acl_value")
-    clash = inst.acls.find(acl_name=name)
-    if clash is not None and (current is None or clash["id"] != current["id"]):
-        raise huawei_error(400, "APIG.3206", f"The access control policy name already exists,name:{name}")
+    own_id = current["id"] if current else None
+    check_unique_name(inst.acls, name, own_id, "APIG.3206", "access control policy", field="acl_name")
     return {"acl_name": name, "acl_type": acl_type, "entity_type": entity, "acl_value": value}
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from devkit.emulator.core import Call, Service, huawei_error
+from devkit.emulator.core import Call, Service
 from devkit.emulator.services.apig_bindings import (
     api_fields,
     bind_publish_ids,
@@ -35,6 +35,7 @@ from devkit.emulator.services.apig_state import (
     body_of,
     check_enum,
     check_pattern,
+    check_unique_name,
     created,
     listed,
     new_id,
@@ -92,9 +93,7 @@ def _validate(inst: Instance, body: dict[str, Any], current: dict[str, Any] | No
         raise bad_value("sign_key")
     if not isinstance(secret, str) or not re.fullmatch(secret_rule, secret):
         raise bad_value("sign_secret")
-    clash = inst.signs.find(name=name)
-    if clash is not None and (current is None or clash["id"] != current["id"]):
-        raise huawei_error(400, "APIG.3207", f"The signature key name already exists,name:{name}")
+    check_unique_name(inst.signs, name, current["id"] if current else None, "APIG.3207", "signature key")
     out = {"name": name, "sign_type": sign_type, "sign_key": key, "sign_secret": secret}
     if algorithm:
         out["sign_algorithm"] = algorithm

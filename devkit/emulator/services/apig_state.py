@@ -35,6 +35,7 @@ __all__ = [
     "bad_value",
     "check_enum",
     "check_pattern",
+    "check_unique_name",
     "created",
     "echo_backend",
     "listed",
@@ -419,6 +420,15 @@ def check_pattern(
     if not isinstance(value, str) or not re.fullmatch(pattern, value):
         raise bad_value(label or name)
     return value
+
+
+def check_unique_name(
+    table: Table, name: str, own_id: str | None, code: str, what: str, *, field: str = "name"
+) -> None:
+    """400 with the kind's ``APIG.32xx`` code when another row has ``name``; a row may keep its own."""
+    clash = table.find(**{field: name})
+    if clash is not None and clash["id"] != own_id:
+        raise huawei_error(400, code, f"The {what} name already exists,name:{name}")
 
 
 def check_length(body: dict[str, Any], name: str, maximum: int) -> None:
