@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -65,6 +65,14 @@ def iso(moment: datetime) -> str:
 
 def random_id(prefix: str, length: int = 8) -> str:
     return prefix + "".join(secrets.choice(_LOWER) for _ in range(length))
+
+
+def _unused(taken: Container[str], make: Callable[[], str]) -> str:
+    """Draw ids from ``make`` until one is not in ``taken``: short random ids may collide, ids must not."""
+    while True:
+        candidate = make()
+        if candidate not in taken:
+            return candidate
 
 
 def random_secret(length: int) -> str:
@@ -216,31 +224,16 @@ class TencentApigwBackend:
         return name
 
     def new_service_id(self) -> str:
-        while True:
-            candidate = random_id("service-")
-            if candidate not in self.services:
-                return candidate
+        return _unused(self.services, lambda: random_id("service-"))
 
     def new_api_id(self, service: ServiceState) -> str:
-        while True:
-            candidate = random_id("api-")
-            if candidate not in service.apis:
-                return candidate
+        return _unused(service.apis, lambda: random_id("api-"))
 
     def new_plan_id(self) -> str:
-        while True:
-            candidate = random_id("usagePlan-")
-            if candidate not in self.usage_plans:
-                return candidate
+        return _unused(self.usage_plans, lambda: random_id("usagePlan-"))
 
     def new_app_id(self) -> str:
-        while True:
-            candidate = random_id("app-")
-            if candidate not in self.apps:
-                return candidate
+        return _unused(self.apps, lambda: random_id("app-"))
 
     def new_access_key_id(self) -> str:
-        while True:
-            candidate = "AKID" + random_secret(32)
-            if candidate not in self.api_keys:
-                return candidate
+        return _unused(self.api_keys, lambda: "AKID" + random_secret(32))
