@@ -90,19 +90,22 @@ def published_rows(inst: Instance, query: dict[str, str]) -> list[dict[str, Any]
     return out
 
 
-Pair = tuple[dict[str, Any], dict[str, Any] | None]
+Bound = tuple[dict[str, Any], dict[str, Any]]
+Other = tuple[dict[str, Any], dict[str, Any] | None]
 
 
 def partition_published(
     inst: Instance, query: dict[str, str], table: Table, policy_field: str, policy_id: str
-) -> tuple[list[Pair], list[Pair]]:
+) -> tuple[list[Bound], list[Other]]:
     """The filtered publish records as ``(record, binding)``: those bound to this policy, then the rest.
 
     In the second list the binding is the record's binding to another policy of the kind, or ``None``;
-    the "bound APIs" and "unbound APIs" listings of signature keys and throttling policies read these.
+    the "bound APIs" and "unbound APIs" listings of signature keys, throttling and ACL policies read these.
+    A publish record carries at most one binding of each kind (:func:`bind_publish_ids` refuses a second,
+    re-publishing moves it), so looking the binding up by ``publish_id`` alone finds the only candidate.
     """
-    bound: list[Pair] = []
-    others: list[Pair] = []
+    bound: list[Bound] = []
+    others: list[Other] = []
     for record in published_rows(inst, query):
         binding = table.find(publish_id=record["publish_id"])
         if binding is not None and binding[policy_field] == policy_id:

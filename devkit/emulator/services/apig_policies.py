@@ -24,7 +24,6 @@ from devkit.emulator.services.apig_bindings import (
     drop_binding,
     outline,
     partition_published,
-    published_rows,
     require_query,
 )
 from devkit.emulator.services.apig_state import (
@@ -413,10 +412,8 @@ def _register_acl_bindings(svc: Service[ApigBackend]) -> None:
         inst = backend.instance(call)
         acl = inst.acl(require_query(call.query, "acl_id"))
         rows = []
-        for record in published_rows(inst, call.query):
-            binding = inst.acl_bindings.find(publish_id=record["publish_id"], acl_id=acl["id"])
-            if binding is None:
-                continue
+        bound, _ = partition_published(inst, call.query, inst.acl_bindings, "acl_id", acl["id"])
+        for record, binding in bound:
             facts = api_fields(inst, record)
             rows.append(
                 {
@@ -434,11 +431,8 @@ def _register_acl_bindings(svc: Service[ApigBackend]) -> None:
     def unbound_apis(call: Call, backend: ApigBackend) -> httpx.Response:
         inst = backend.instance(call)
         acl = inst.acl(require_query(call.query, "acl_id"))
-        rows = []
-        for record in published_rows(inst, call.query):
-            if inst.acl_bindings.find(publish_id=record["publish_id"], acl_id=acl["id"]) is None:
-                rows.append({**outline(inst, record), "acl_name": ""})
-        return page(call, "apis", rows, dict)
+        _, others = partition_published(inst, call.query, inst.acl_bindings, "acl_id", acl["id"])
+        return page(call, "apis", [{**outline(inst, record), "acl_name": ""} for record, _ in others], dict)
 
     # The seed prints ``unbound-apis`` (3.15.5); the official SDK and chapter 4 use ``unbinded-apis``.
     svc.route("GET", base + "/unbound-apis", "ListApisUnbindedToAclPolicyV2")(unbound_apis)

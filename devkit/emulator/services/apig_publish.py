@@ -116,10 +116,7 @@ def offline(inst: Instance, api: dict[str, Any], env_id: str) -> dict[str, Any]:
         raise not_found("APIG.3015", f"The API publication record does not exist,api_id:{api['id']}")
     inst.versions[record["version_id"]]["status"] = 2
     for table in _BINDING_TABLES:
-        rows = getattr(inst, table)
-        for binding in list(rows):
-            if binding["publish_id"] == record["publish_id"]:
-                rows.pop(binding["id"])
+        getattr(inst, table).remove_where(publish_id=record["publish_id"])
     return record
 
 
