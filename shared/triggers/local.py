@@ -52,16 +52,20 @@ def webhook_event(
     }
 
 
-def queue_event(messages: Iterable[str | bytes | Mapping[str, Any]], topic: str = "local") -> dict[str, Any]:
-    """The local queue envelope: each message a string/bytes body or ``{"id", "body"}``."""
+def queue_event(messages: Iterable[Any], topic: str = "local") -> dict[str, Any]:
+    """The local queue envelope: each message a string/bytes body or ``{"id", "body"}``.
+
+    Any other item (a number, ``None``, a list) is kept as it is, so parsing reports it as one failed
+    record of the batch instead of the whole delivery failing on it.
+    """
     out: list[Any] = []
     for message in messages:
         if isinstance(message, bytes):
             out.append(message.decode("utf-8", "replace"))
-        elif isinstance(message, str):
-            out.append(message)
-        else:
+        elif isinstance(message, Mapping):
             out.append(dict(message))
+        else:
+            out.append(message)
     return {MARKER: "queue", "topic": topic, "messages": out}
 
 

@@ -38,6 +38,13 @@ def test_queue_envelope_ids():
     assert event.records[3].error is not None
 
 
+def test_queue_builder_keeps_odd_items_as_failed_records():
+    """A hand-written feed may hold numbers, nulls or lists: each fails alone, the batch still parses."""
+    event = parse_event(queue_event(["ok", 7, None, [1, 2], {"id": "m", "body": "x"}]))
+    assert [r.error is None for r in event.records] == [True, False, False, False, True]
+    assert all("must be a string or {id, body}" in (r.error or "") for r in event.records[1:4])
+
+
 def test_json_text_event_is_accepted():
     raw = json.dumps({"Type": "Timer", "TriggerName": "t", "Time": "", "Message": ""})
     assert parse_event(raw).kind == "timer"
