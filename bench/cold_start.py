@@ -80,6 +80,16 @@ _PACKAGED_PROBE = textwrap.dedent(
     """
 ).replace("MARK", MARK)
 
+_FLOOR_PROBE = textwrap.dedent(
+    """
+    import json, sys, time
+    sys.path.insert(0, sys.argv[1])
+    started = time.perf_counter()
+    import asyncio, httpx, pydantic, structlog
+    print("MARK" + json.dumps({"import": time.perf_counter() - started}))
+    """
+).replace("MARK", MARK)
+
 _SDK_PROBE = textwrap.dedent(
     """
     import json, time
@@ -158,6 +168,12 @@ class _Packaged:
         }
         self.secret = base["OPSFN_WEBHOOK_SECRET"]
 
+    def floor(self, name: str, runs: int) -> float:
+        """Median import time of the mandated runtime dependencies alone, from the package."""
+        probe = ["-I", "-S", "-c", _FLOOR_PROBE, str(self.out / name)]
+        _probe(probe, self.env)
+        return statistics.median(_probe(probe, self.env)["import"] for _ in range(runs))
+
     def runs(self, name: str, sample: Path, runs: int) -> list[dict[str, float]]:
         from devkit.invoke import sign_event, to_platform
 
@@ -204,6 +220,13 @@ def main() -> None:
             else:
                 runs = _venv_runs(name, fn.module, sample, args.runs)
             worst = max(worst, _report(name, sample, runs, sdk))
+        if packaged is not None:
+            first = next(iter(template.functions))
+            floor = packaged.floor(first, args.runs)
+            print(
+                f"floor: import asyncio, httpx, pydantic, structlog alone {floor * 1000:7.1f} ms "
+                f"= {floor / sdk:.0%} of the SDK import"
+            )
     _sizes(worst)
 
 
