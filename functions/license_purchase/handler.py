@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from functions.license_purchase.logic import PurchaseOutcome, PurchaseRequest, PurchaseStatus, purchase
-from shared.config import Settings
 from shared.runtime import FunctionApp, HttpResponse, Invocation, RecordOutcome
 
 __all__ = ["DUPLICATE_WAIT", "app", "handler", "main_handler"]
@@ -88,19 +87,8 @@ async def _purchase(requests: Sequence[PurchaseRequest], inv: Invocation) -> lis
     async with IdeClient.from_settings(settings) as ide:
         if topic is None:
             return await purchase(requests, ide, None, None, concurrency=settings.max_concurrency)
-        async with SmnClient.from_settings(_topic_project(settings, topic)) as smn:
+        async with SmnClient.for_topic(settings, topic) as smn:
             return await purchase(requests, ide, smn, topic, concurrency=settings.max_concurrency)
-
-
-def _topic_project(settings: Settings, topic_urn: str) -> Settings:
-    """SMN paths need a project id; without a configured one, use the topic's own.
-
-    A topic URN is ``urn:smn:<region>:<project id>:<name>``, so it names the project it lives in.
-    """
-    if settings.project_id:
-        return settings
-    parts = topic_urn.split(":")
-    return settings.replace(project_id=parts[3]) if len(parts) == 5 and parts[3] else settings
 
 
 handler = app.functiongraph_handler

@@ -44,7 +44,7 @@ async def on_timer(params: ReconcileInput, inv: Invocation) -> dict[str, Any]:
         if topic is None:
             report = await _run(ide, None, None, roster, params, settings)
         else:
-            async with SmnClient.from_settings(_topic_project(settings, topic)) as smn:
+            async with SmnClient.for_topic(settings, topic) as smn:
                 report = await _run(ide, smn, topic, roster, params, settings)
     inv.log.info("license_reconcile.report", unbound=report.unbound, failed=report.failed)
     return {**report.model_dump(mode="json"), "unbound": report.unbound, "failed": report.failed}
@@ -76,17 +76,6 @@ async def _roster(location: str | None, settings: Settings) -> Roster | None:
         return await load_roster(location)
     except RosterError as exc:
         raise HttpError(422, str(exc), code="roster") from None
-
-
-def _topic_project(settings: Settings, topic_urn: str) -> Settings:
-    """SMN paths need a project id; without a configured one, use the topic's own.
-
-    A topic URN is ``urn:smn:<region>:<project id>:<name>``, so it names the project it lives in.
-    """
-    if settings.project_id:
-        return settings
-    parts = topic_urn.split(":")
-    return settings.replace(project_id=parts[3]) if len(parts) == 5 and parts[3] else settings
 
 
 handler = app.functiongraph_handler

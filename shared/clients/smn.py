@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
 from shared.clients.base import ServiceClient, without_none
 from shared.http import paginate_offset
+
+if TYPE_CHECKING:
+    import httpx
+
+    from shared.config import Settings
 
 __all__ = ["MAX_TOPIC_PAGE", "PublishResult", "SmnClient", "Topic", "TopicPage"]
 
@@ -51,6 +56,20 @@ class SmnClient(ServiceClient):
     """SMN v2 operations for one project; ``async with SmnClient.from_settings(settings) as smn: ...``."""
 
     service: ClassVar[str] = "smn"
+
+    @classmethod
+    def for_topic(
+        cls, settings: Settings, topic_urn: str, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> SmnClient:
+        """A client for publishing to ``topic_urn``, in the topic's own project when none is configured.
+
+        SMN paths need a project id, and a topic URN (``urn:smn:<region>:<project id>:<name>``) names the
+        project it lives in, so a function configured with only the topic still publishes.
+        """
+        parts = topic_urn.split(":")
+        if not settings.project_id and len(parts) == 5 and parts[3]:
+            settings = settings.replace(project_id=parts[3])
+        return cls.from_settings(settings, transport=transport)
 
     async def create_topic(self, name: str, *, display_name: str | None = None) -> str:
         """Create ``name`` (or find the existing topic of that name) and return its URN."""

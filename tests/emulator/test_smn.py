@@ -136,3 +136,23 @@ async def test_in_process_publish_for_other_services(smn: SmnClient, emulator: E
         _smn(emulator).publish(urn.replace("csms-events", "missing"), "x")
     with pytest.raises(TopicNotFound):
         _smn(emulator).publish("not-a-urn", "x")
+
+
+async def test_for_topic_takes_the_project_from_the_urn(emulator: Emulator) -> None:
+    """Configured with only a topic URN (no project id), a function publishes into the topic's project."""
+    from shared.config import Settings
+
+    service = emulator.service("smn")
+    assert isinstance(service, SmnService)
+    backend = service.backend("proj-from-urn")
+    backend.create_topic("alerts")
+    urn = backend.urn("alerts")
+    assert urn.split(":")[3] == "proj-from-urn"
+    settings = Settings.from_env().replace(project_id="")
+    async with SmnClient.for_topic(settings, urn, transport=emulator.transport()) as smn:
+        assert smn.project_id == "proj-from-urn"
+        await smn.publish(urn, message="hello")
+    assert [m.message for m in service.messages(urn)] == ["hello"]
+    configured = Settings.from_env().replace(project_id="configured")
+    async with SmnClient.for_topic(configured, urn, transport=emulator.transport()) as other:
+        assert other.project_id == "configured"  # an explicit project id wins
