@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from shared.idempotency.store import (
@@ -72,8 +73,7 @@ class SqliteStore(IdempotencyStore):
         self._claims = 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = self._conn()
-            conn.execute(_SCHEMA)
+            self._write(lambda conn: conn.execute(_SCHEMA))
         except sqlite3.Error as exc:
             raise IdempotencyStoreError(f"cannot open SQLite store ({type(exc).__name__})") from None
 
@@ -84,14 +84,40 @@ class SqliteStore(IdempotencyStore):
         conn = sqlite3.connect(
             str(self.path), timeout=self._timeout, isolation_level=None, check_same_thread=False
         )
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+        self._use_wal(conn)
+        conn.execute("PRAGMA synchronous=NORMAL")
         self._local.conn = conn
         self._local.pid = os.getpid()
         with self._opened_lock:
             self._opened.append((os.getpid(), conn))
         return conn
+
+    @staticmethod
+    def _use_wal(conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL unless it already is: the mode is stored in the file, and the switch
+        needs an exclusive lock that every later process would otherwise queue for."""
+        mode = conn.execute("PRAGMA journal_mode").fetchone()
+        if mode is None or str(mode[0]).lower() != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
+
+    def _write(self, statement: Callable[[sqlite3.Connection], sqlite3.Cursor]) -> sqlite3.Cursor:
+        """Run one writing statement in a ``BEGIN IMMEDIATE`` transaction.
+
+        Why not autocommit: a statement that reads before it writes (``CREATE TABLE IF NOT EXISTS``, an
+        ``UPDATE``) starts as a reader and upgrades; in WAL mode an upgrade over a snapshot another process
+        has since changed fails at once with "database is locked", without waiting in the busy handler
+        (seen as rare 503s with 50 processes on one file). Taking the write lock first makes SQLite wait.
+        """
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = statement(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return cursor
 
     @staticmethod
     def _row(row: tuple[object, ...] | None) -> IdempotencyRecord | None:
@@ -151,19 +177,22 @@ class SqliteStore(IdempotencyStore):
         return won
 
     def update(self, record: IdempotencyRecord, now: float) -> bool:
+        values = (
+            record.status,
+            record.expiry,
+            record.payload_hash,
+            record.in_progress_expiry,
+            record.response,
+            record.key,
+            record.token,
+        )
         try:
-            cursor = self._conn().execute(
-                "UPDATE idempotency SET status = ?, expiry = ?, payload_hash = ?, in_progress_expiry = ?,"
-                " response = ? WHERE key = ? AND token = ?",
-                (
-                    record.status,
-                    record.expiry,
-                    record.payload_hash,
-                    record.in_progress_expiry,
-                    record.response,
-                    record.key,
-                    record.token,
-                ),
+            cursor = self._write(
+                lambda conn: conn.execute(
+                    "UPDATE idempotency SET status = ?, expiry = ?, payload_hash = ?, in_progress_expiry = ?,"
+                    " response = ? WHERE key = ? AND token = ?",
+                    values,
+                )
             )
             return cursor.rowcount == 1
         except sqlite3.Error as exc:
@@ -171,7 +200,9 @@ class SqliteStore(IdempotencyStore):
 
     def delete(self, key: str, token: str) -> bool:
         try:
-            cursor = self._conn().execute("DELETE FROM idempotency WHERE key = ? AND token = ?", (key, token))
+            cursor = self._write(
+                lambda conn: conn.execute("DELETE FROM idempotency WHERE key = ? AND token = ?", (key, token))
+            )
             return cursor.rowcount == 1
         except sqlite3.Error as exc:
             raise IdempotencyStoreError(f"SQLite store write failed ({type(exc).__name__})") from None
