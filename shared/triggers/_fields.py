@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from shared.triggers.models import EventParseError
+from shared.triggers.models import EventParseError, Platform, TriggerEvent
 
 __all__ = [
     "as_dict",
@@ -158,3 +158,20 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def timer_event(
+    platform: Platform, source: str, event: dict[str, Any], body: bytes, name: str, when: str
+) -> TriggerEvent:
+    """The ``timer`` event both clouds' timer envelopes become: the trigger name and fire time identify
+    the tick, so a redelivered tick has the same event id."""
+    return TriggerEvent(
+        kind="timer",
+        platform=platform,
+        source=source,
+        event_id=f"{name}@{when}" if (name or when) else "",
+        time=parse_time(when),
+        trigger_name=name,
+        body=body,
+        raw=event,
+    )

@@ -30,6 +30,7 @@ from shared.triggers._fields import (
     parse_time,
     short_hash,
     str_map,
+    timer_event,
 )
 from shared.triggers.models import EventParseError, Record, TriggerEvent
 
@@ -130,16 +131,7 @@ def parse_timer(event: dict[str, Any]) -> TriggerEvent:
         raise EventParseError("user_event must be a string")
     name = opt_str(event.get("trigger_name"), "trigger_name")
     when = opt_str(event.get("time"), "time")
-    return TriggerEvent(
-        kind="timer",
-        platform=_PLATFORM,
-        source="timer",
-        event_id=f"{name}@{when}" if (name or when) else "",
-        time=parse_time(when),
-        trigger_name=name,
-        body=body,
-        raw=event,
-    )
+    return timer_event(_PLATFORM, "timer", event, body, name, when)
 
 
 def _smn_record(index: int, item: Any) -> Record:

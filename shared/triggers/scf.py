@@ -24,9 +24,9 @@ from shared.triggers._fields import (
     header_map,
     json_bytes,
     opt_str,
-    parse_time,
     short_hash,
     str_map,
+    timer_event,
 )
 from shared.triggers.models import EventParseError, Record, TriggerEvent
 
@@ -87,16 +87,7 @@ def parse_timer(event: dict[str, Any]) -> TriggerEvent:
     body = json_bytes(message) if isinstance(message, (dict, list)) else opt_str(message, "Message").encode()
     name = opt_str(event.get("TriggerName"), "TriggerName")
     when = opt_str(event.get("Time"), "Time")
-    return TriggerEvent(
-        kind="timer",
-        platform=_PLATFORM,
-        source="scf_timer",
-        event_id=f"{name}@{when}" if (name or when) else "",
-        time=parse_time(when),
-        trigger_name=name,
-        body=body,
-        raw=event,
-    )
+    return timer_event(_PLATFORM, "scf_timer", event, body, name, when)
 
 
 def _text(value: Any, name: str) -> bytes:
