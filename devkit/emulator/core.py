@@ -165,6 +165,15 @@ class Service(Generic[B]):
         self._backends: dict[str, B] = {}
         self._lock = threading.RLock()
         self.routes: list[Route] = []
+        self.host_routes: list[tuple[re.Pattern[str], Route]] = []
+
+    def host_route(self, host_pattern: str, operation: str, handler: Handler) -> None:
+        """Serve every method and path of requests whose ``Host`` matches ``host_pattern``.
+
+        For data planes addressed by domain name (a published API group's sub-domain): the pattern's named
+        groups and ``rest`` (the request path) become the path parameters.
+        """
+        self.host_routes.append((re.compile(host_pattern), Route("*", re.compile(".*"), operation, handler)))
 
     def route(self, method: str, template: str, operation: str) -> Callable[[Handler], Handler]:
         """Register a handler for ``template`` such as ``/v1/{project_id}/secrets/{secret_name}``.
@@ -263,6 +272,12 @@ class Emulator:
         # Match on the raw (still percent-encoded) path so an encoded "/" inside one segment, such as a tag
         # key, stays in that segment; placeholders are unquoted after matching.
         path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
+        host = request.headers.get("host", "").split(":", 1)[0].lower()
+        for svc in self.services:
+            for host_pattern, host_route in svc.host_routes:
+                hit = host_pattern.fullmatch(host)
+                if hit:
+                    return svc, host_route, {**hit.groupdict(), "rest": unquote(path)}
         for svc in self.services:
             found = svc.match(request.method, path)
             if found:

@@ -63,6 +63,27 @@ async def test_none_auth_api_is_served_with_its_mock(apig: ApigClient, caller: h
     assert staged.status_code == 404, "X-Stage selects another environment, where nothing is published"
 
 
+async def test_group_sub_domain_in_the_host_header_is_served_like_the_real_gateway(
+    apig: ApigClient, emulator: Emulator
+) -> None:
+    """Calling ``https://{sl_domain}/path`` (the group's own domain, path = the API's req_uri) reaches the
+    API; an APP-signed call verifies over the Host it was signed for; unknown sub-domains are 404."""
+    group_id, _, app = await app_api(apig)
+    group = await apig.get_group(group_id)
+    assert group.sl_domain == f"{group_id}.apic.opsfn.local"
+    async with httpx.AsyncClient(
+        transport=emulator.transport(), base_url=f"https://{group.sl_domain}"
+    ) as host:
+        assert (await host.get("/orders/7", auth=app_auth(app))).status_code == 200
+        unsigned = await host.get("/orders/7")
+        assert unsigned.status_code == 401
+    async with httpx.AsyncClient(
+        transport=emulator.transport(), base_url="https://nope.apic.opsfn.local"
+    ) as other:
+        gone = await other.get("/orders/7")
+    assert (gone.status_code, gone.json()["error_code"]) == (404, "APIGW.0106")
+
+
 async def test_app_authentication_and_secret_rotation(apig: ApigClient, caller: httpx.AsyncClient) -> None:
     group_id, _, app = await app_api(apig)
     url = f"{GATEWAY_PREFIX}/{group_id}/orders/42"

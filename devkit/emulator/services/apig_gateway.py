@@ -1,9 +1,10 @@
 """The data plane of the faked APIG: calling a published API, and the backend call behind it.
 
-Published APIs are served on the emulator port under ``/apig-gateway/{group}/...`` where ``{group}`` is the
-group id or its ``sl_domain``, and the rest of the path is the API's ``req_uri``. (The core routes by path
-only, so the real gateway's per-group sub-domain becomes a path prefix; the signature still covers the whole
-path that is sent, so SDK-signed APP calls verify exactly as on the cloud.) The environment is chosen with the
+Published APIs are served on the emulator port like on the real gateway, with the group's sub-domain
+(``sl_domain``, ``{group id}.apic.opsfn.local``) in the ``Host`` header and the API's ``req_uri`` as the path;
+or, for clients that cannot set ``Host``, under ``/apig-gateway/{group}/...`` where ``{group}`` is the group
+id or its ``sl_domain``. The signature covers the path that is sent, so SDK-signed APP calls verify exactly as
+on the cloud. The environment is chosen with the
 ``X-Stage`` header (environment name), RELEASE when absent - the real gateway's convention.
 
 The gateway runs, in order: route match on the environment's *runtime* definitions (``APIGW.0101``), ACL
@@ -28,11 +29,18 @@ from urllib.parse import urlencode
 import httpx
 
 from devkit.emulator.core import ApiError, Call, Emulator, Route, Service, json_response
-from devkit.emulator.services.apig_state import RELEASE_ENV_ID, ApigBackend, Instance, new_id
+from devkit.emulator.services.apig_state import (
+    GROUP_DOMAIN_SUFFIX,
+    RELEASE_ENV_ID,
+    ApigBackend,
+    Instance,
+    new_id,
+)
 
 __all__ = ["GATEWAY_PREFIX", "call_backend", "make_gateway_service", "match_path"]
 
 GATEWAY_PREFIX = "/apig-gateway"
+GROUP_DOMAIN_PATTERN = r"(?P<group>[a-z0-9-]+\." + re.escape(GROUP_DOMAIN_SUFFIX) + ")"
 MAX_SKEW_SECONDS = 15 * 60
 
 
@@ -339,6 +347,8 @@ def make_gateway_service(emulator: Emulator, mgmt: Service[ApigBackend]) -> Serv
     pattern = re.compile("^" + re.escape(GATEWAY_PREFIX) + r"/(?P<group>[^/]+)(?P<rest>/.*)?$")
     for method in ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"):
         svc.routes.append(Route(method, pattern, "InvokePublishedApi", serve))
+    # Like the real gateway: the group's own sub-domain (``sl_domain``) in the Host header.
+    svc.host_route(GROUP_DOMAIN_PATTERN, "InvokePublishedApi", serve)
     return svc
 
 

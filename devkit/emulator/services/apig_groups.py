@@ -10,6 +10,7 @@ from devkit.emulator.core import Call, Service, huawei_error, json_response
 from devkit.emulator.services.apig_state import (
     BASE,
     ENV_NAME,
+    GROUP_DOMAIN_SUFFIX,
     GROUP_NAME,
     RELEASE_ENV_ID,
     ApigBackend,
@@ -129,7 +130,7 @@ def new_group(inst: Instance, name: str, remark: str) -> dict[str, Any]:
     quota_check(inst, "APIGROUP_NUM_LIMIT", len(inst.groups), "APIG.3101", "API groups")
     group_id = new_id()
     stamp = now()
-    domain = f"{group_id}.apic.opsfn.local"
+    domain = f"{group_id}.{GROUP_DOMAIN_SUFFIX}"
     group = {
         "id": group_id,
         "name": name,

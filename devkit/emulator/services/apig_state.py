@@ -52,6 +52,8 @@ __all__ = [
 
 BASE = "/v2/{project_id}/apigw/instances/{instance_id}"
 RELEASE_ENV_ID = "DEFAULT_ENVIRONMENT_RELEASE_ID"
+GROUP_DOMAIN_SUFFIX = "apic.opsfn.local"
+"""Sub-domain of every API group (``{group id}.apic.opsfn.local``); the gateway also routes by it."""
 # The instance every project starts with: a fixed id so scripts and sample events can name it.
 DEFAULT_INSTANCE_ID = "eddc4d25480b4cd6b512f270a1b8b341"
 
