@@ -9,6 +9,7 @@ A test that needs a variable unset calls ``monkeypatch.delenv`` itself.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -71,3 +72,29 @@ def emulator_server(emulator: Emulator) -> Iterator[str]:
 
     with running_server(emulator) as base_url:
         yield base_url
+
+
+_PLATFORM_VARIABLES = (
+    "RUNTIME_FUNC_NAME",
+    "RUNTIME_PROJECT_ID",
+    "RUNTIME_CODE_ROOT",
+    "TENCENTCLOUD_RUNENV",
+    "OPSFN_WEBHOOK_SECRET",
+    "OPSFN_IDEMPOTENCY_STORE",
+)
+
+
+@pytest.fixture
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No platform markers or endpoint overrides from the shell; idempotency state in the test's folder."""
+    import os
+
+    from shared.idempotency import reset_store_cache
+
+    for name in list(os.environ):
+        if name.startswith("OPSFN_ENDPOINT_") or name in _PLATFORM_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPSFN_STATE_DIR", str(tmp_path / "state"))
+    reset_store_cache()
+    yield
+    reset_store_cache()

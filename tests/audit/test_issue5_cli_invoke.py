@@ -13,7 +13,6 @@ unsigned on each platform to prove the signature added at invocation is what let
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ from click.testing import CliRunner
 
 from devkit.cli import main
 from devkit.template import load_template
-from shared.idempotency import reset_store_cache
 
 REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "events"
@@ -54,24 +52,8 @@ WEBHOOKS = [(s, p) for s, (platforms, o) in EXPECTED.items() if o[0] == "http" f
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No platform markers or endpoint overrides from the shell; state in this test's own folder."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("OPSFN_ENDPOINT_") or name in (
-            "RUNTIME_FUNC_NAME",
-            "RUNTIME_PROJECT_ID",
-            "RUNTIME_CODE_ROOT",
-            "TENCENTCLOUD_RUNENV",
-            "OPSFN_WEBHOOK_SECRET",
-            "OPSFN_IDEMPOTENCY_STORE",
-        ):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OPSFN_STATE_DIR", str(tmp_path / "state"))
-    reset_store_cache()
-    yield
-    reset_store_cache()
+def isolated(isolated_env: None) -> None:
+    """No platform markers or endpoint overrides from the shell (``tests/conftest.py``)."""
 
 
 def _invoke(sample: str, platform: str, *extra: str) -> tuple[int, Any, str]:
