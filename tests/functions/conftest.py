@@ -11,7 +11,7 @@ import base64
 import json
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,9 @@ import pytest
 from devkit.emulator.core import Emulator
 from devkit.emulator.services.ide import IdeBackend
 from devkit.emulator.services.smn import PublishedMessage, SmnService
+from shared.clients.ide import IdeClient
+from shared.clients.smn import SmnClient
+from shared.config import Settings
 from shared.http import use_transport
 from shared.idempotency import reset_store_cache
 from shared.triggers import parse_event
@@ -35,6 +38,42 @@ _PLATFORM_MARKERS = ("RUNTIME_FUNC_NAME", "RUNTIME_PROJECT_ID", "RUNTIME_CODE_RO
 def machine(n: int) -> str:
     """A valid 64-character machine code, distinct per ``n``."""
     return f"{n:064x}"
+
+
+# -- logic-test fixtures: clients for the project named by the test module's ``PROJECT`` ---------------
+
+
+@pytest.fixture
+def project(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request.module, "PROJECT", PROJECT))
+
+
+@pytest.fixture
+def settings(monkeypatch: pytest.MonkeyPatch, project: str) -> Settings:
+    monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", project)
+    return Settings.from_env()
+
+
+@pytest.fixture
+def backend(emulator: Emulator, project: str) -> IdeBackend:
+    backend: IdeBackend = emulator.service("ide").backend(project)
+    return backend
+
+
+@pytest.fixture
+async def ide(settings: Settings, emulator: Emulator) -> AsyncIterator[IdeClient]:
+    async with IdeClient.from_settings(settings, transport=emulator.transport()) as client:
+        yield client
+
+
+@pytest.fixture
+async def clients(settings: Settings, emulator: Emulator) -> AsyncIterator[tuple[IdeClient, SmnClient, str]]:
+    transport = emulator.transport()
+    async with (
+        IdeClient.from_settings(settings, transport=transport) as ide,
+        SmnClient.from_settings(settings, transport=transport) as smn,
+    ):
+        yield ide, smn, await smn.create_topic(TOPIC)
 
 
 def user(n: int) -> str:

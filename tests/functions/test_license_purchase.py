@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,41 +14,15 @@ from functions.license_purchase.logic import PurchaseRequest, PurchaseStatus, pu
 from shared.clients.ide import IdeClient
 from shared.clients.smn import SmnClient
 from shared.config import Settings
+from tests.functions.conftest import machine
 
 PROJECT = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
-
-
-def machine(n: int) -> str:
-    return f"{n:064x}"
 
 
 def request(n: int, **extra: Any) -> PurchaseRequest:
     return PurchaseRequest.model_validate(
         {"request_id": f"req-{n}", "user_id": f"user{n:04d}", "machine_code": machine(n), **extra}
     )
-
-
-@pytest.fixture
-def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT)
-    return Settings.from_env()
-
-
-@pytest.fixture
-def backend(emulator: Emulator) -> IdeBackend:
-    backend: IdeBackend = emulator.service("ide").backend(PROJECT)
-    return backend
-
-
-@pytest.fixture
-async def clients(settings: Settings, emulator: Emulator) -> AsyncIterator[tuple[IdeClient, SmnClient, str]]:
-    transport = emulator.transport()
-    async with (
-        IdeClient.from_settings(settings, transport=transport) as ide,
-        SmnClient.from_settings(settings, transport=transport) as smn,
-    ):
-        topic = await smn.create_topic("opsfn-licenses")
-        yield ide, smn, topic
 
 
 def notifications(emulator: Emulator, topic: str) -> list[PublishedMessage]:

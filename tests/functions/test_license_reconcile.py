@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -17,38 +16,13 @@ from functions.license_reconcile.roster import Roster, RosterError, load_roster,
 from shared.clients.ide import IdeClient
 from shared.clients.smn import SmnClient
 from shared.config import Settings
+from tests.functions.conftest import machine
 
 PROJECT = "7a6b5c4d3e2f10293847566574839201"
 
 
 def user(n: int) -> str:
     return f"u{n:04d}"
-
-
-def machine(n: int) -> str:
-    return f"{n:064x}"
-
-
-@pytest.fixture
-def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT)
-    return Settings.from_env()
-
-
-@pytest.fixture
-def backend(emulator: Emulator) -> IdeBackend:
-    backend: IdeBackend = emulator.service("ide").backend(PROJECT)
-    return backend
-
-
-@pytest.fixture
-async def clients(settings: Settings, emulator: Emulator) -> AsyncIterator[tuple[IdeClient, SmnClient, str]]:
-    transport = emulator.transport()
-    async with (
-        IdeClient.from_settings(settings, transport=transport) as ide,
-        SmnClient.from_settings(settings, transport=transport) as smn,
-    ):
-        yield ide, smn, await smn.create_topic("opsfn-licenses")
 
 
 class Fleet:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,31 +11,9 @@ from devkit.emulator.core import Emulator
 from devkit.emulator.services.ide import IdeBackend
 from functions.license_release.logic import ReleaseRequest, ReleaseStatus, release
 from shared.clients.ide import IdeClient
-from shared.config import Settings
+from tests.functions.conftest import machine
 
 PROJECT = "1e2d3c4b5a6978877665544332211000"
-
-
-def machine(n: int) -> str:
-    return f"{n:064x}"
-
-
-@pytest.fixture
-def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT)
-    return Settings.from_env()
-
-
-@pytest.fixture
-def backend(emulator: Emulator) -> IdeBackend:
-    backend: IdeBackend = emulator.service("ide").backend(PROJECT)
-    return backend
-
-
-@pytest.fixture
-async def ide(settings: Settings, emulator: Emulator) -> AsyncIterator[IdeClient]:
-    async with IdeClient.from_settings(settings, transport=emulator.transport()) as client:
-        yield client
 
 
 def req(**data: Any) -> ReleaseRequest:
