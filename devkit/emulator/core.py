@@ -9,6 +9,7 @@ lazily and wiped by :meth:`Emulator.reset`.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import threading
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import parse_qsl, unquote
 
 import httpx
+
+from devkit.routing import Router, compile_template
 
 if TYPE_CHECKING:
     from devkit.emulator.credentials import EmulatorCredentials
@@ -137,14 +140,30 @@ class Call:
 
 @dataclass(frozen=True)
 class Route:
+    """One documented operation: method, path template (as printed in the API reference), name, handler."""
+
     method: str
-    pattern: re.Pattern[str]
+    template: str
     operation: str
     handler: Handler
 
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return compile_template(self.template)
+
+
+ANY_METHOD = "*"
+
 
 class Service(Generic[B]):
-    """A faked cloud service: a route table and one backend per isolation key.
+    """A faked cloud service: a route table, one backend per isolation key, and one lock.
+
+    Every service package builds its ``Service`` from a table of :class:`Route` rows (its ``routes.py``);
+    handlers are plain functions ``(call, backend) -> httpx.Response``. The core serialises every handler of
+    a service under the service's re-entrant lock (the socket server runs requests on worker threads and the
+    state is plain Python data), and snapshots/restores backends with ``copy.deepcopy`` under the same lock,
+    so backends hold no locks and need no copy hooks of their own. Services that share state (a management
+    API and the gateway serving what it published) share one lock by passing ``lock=``.
 
     ``auth`` names the verification scheme the framework applies before dispatch: ``"huawei"`` (AK/SK
     signature or IAM token), ``"tencent"`` (TC3 or v1 signature), or ``"none"``.
@@ -155,17 +174,28 @@ class Service(Generic[B]):
         name: str,
         backend_factory: Callable[[str], B],
         *,
+        routes: Iterable[Route] = (),
         auth: str = "huawei",
         key_fn: Callable[[httpx.Request, dict[str, str]], str] | None = None,
+        lock: threading.RLock | None = None,
     ) -> None:
         self.name = name
         self.auth = auth
         self.key_fn = key_fn
         self._factory = backend_factory
         self._backends: dict[str, B] = {}
-        self._lock = threading.RLock()
-        self.routes: list[Route] = []
+        self.lock = lock if lock is not None else threading.RLock()
+        self._router: Router[Route] = Router()
         self.host_routes: list[tuple[re.Pattern[str], Route]] = []
+        for row in routes:
+            self.add(row)
+
+    @property
+    def routes(self) -> list[Route]:
+        return [endpoint for _, _, endpoint in self._router]
+
+    def add(self, route: Route) -> None:
+        self._router.add(route.method, route.template, route)
 
     def host_route(self, host_pattern: str, operation: str, handler: Handler) -> None:
         """Serve every method and path of requests whose ``Host`` matches ``host_pattern``.
@@ -173,51 +203,52 @@ class Service(Generic[B]):
         For data planes addressed by domain name (a published API group's sub-domain): the pattern's named
         groups and ``rest`` (the request path) become the path parameters.
         """
-        self.host_routes.append((re.compile(host_pattern), Route("*", re.compile(".*"), operation, handler)))
+        self.host_routes.append(
+            (re.compile(host_pattern), Route(ANY_METHOD, "/{rest:path}", operation, handler))
+        )
 
     def route(self, method: str, template: str, operation: str) -> Callable[[Handler], Handler]:
-        """Register a handler for ``template`` such as ``/v1/{project_id}/secrets/{secret_name}``.
-
-        Placeholders match one path segment. ``{project_id}`` becomes the isolation key.
-        """
-        regex = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template.rstrip("/"))) + "/?$"
-        pattern = re.compile(regex)
+        """Decorator form of :meth:`add`, for small ad-hoc services (tests); service packages use tables."""
 
         def register(fn: Handler) -> Handler:
-            self.routes.append(Route(method.upper(), pattern, operation, fn))
+            self.add(Route(method.upper(), template, operation, fn))
             return fn
 
         return register
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         """Find the route; a path that matches with another method still counts as unmatched."""
-        for route in self.routes:
-            m = route.pattern.match(path)
-            if m and route.method == method:
-                return route, {k: unquote(v) for k, v in m.groupdict().items()}
-        return None
+        found = self._router.match(method, path)
+        if found is None or found.endpoint is None:
+            return None
+        return found.endpoint, found.params
+
+    def dispatch(self, route: Route, call: Call) -> httpx.Response:
+        """Run ``route``'s handler on the call's isolated backend, serialised with the service's calls."""
+        with self.lock:
+            return route.handler(call, self.backend(call.key))
 
     def backend(self, key: str) -> B:
-        with self._lock:
+        with self.lock:
             if key not in self._backends:
                 self._backends[key] = self._factory(key)
             return self._backends[key]
 
     def backends(self) -> dict[str, B]:
-        with self._lock:
+        with self.lock:
             return dict(self._backends)
 
     def reset(self) -> None:
-        with self._lock:
+        with self.lock:
             self._backends.clear()
 
     def snapshot(self) -> dict[str, B]:
         """A deep copy of every backend, for tests that compare state before and after."""
-        with self._lock:
+        with self.lock:
             return copy.deepcopy(self._backends)
 
     def restore(self, snapshot: dict[str, B]) -> None:
-        with self._lock:
+        with self.lock:
             self._backends = copy.deepcopy(snapshot)
 
 
@@ -340,7 +371,7 @@ class Emulator:
                 early = hook(call)
                 if early is not None:
                     return early
-            return route.handler(call, svc.backend(call.key))
+            return svc.dispatch(route, call)
         except ApiError as exc:
             return exc.response
 

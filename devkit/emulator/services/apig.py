@@ -12,12 +12,7 @@ directly for large-list tests.
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
-import httpx
-
-from devkit.emulator.core import Call, Emulator, Handler, Route, Service
+from devkit.emulator.core import Emulator, Service
 from devkit.emulator.services import (
     apig_apis,
     apig_apps,
@@ -37,21 +32,6 @@ def make_service(emulator: Emulator) -> Service[ApigBackend]:
     svc: Service[ApigBackend] = Service("apig", ApigBackend, auth="huawei")
     for module in (apig_publish, apig_openapi, apig_groups, apig_apis, apig_signs, apig_policies, apig_apps):
         module.register(svc)
-    gateway = make_gateway_service(emulator, svc)
-    # The socket server runs handlers in worker threads; the state is plain dicts, so every APIG call (both
-    # planes) runs under one re-entrant lock - an emulator needs correctness here, not parallelism.
-    lock = threading.RLock()
-    for service in (svc, gateway):
-        service.routes[:] = [
-            Route(r.method, r.pattern, r.operation, _serialized(lock, r.handler)) for r in service.routes
-        ]
-    emulator.add(gateway)
+    # Both planes share the management service's lock (see Service): a gateway call never sees half a write.
+    emulator.add(make_gateway_service(emulator, svc))
     return svc
-
-
-def _serialized(lock: threading.RLock, handler: Handler) -> Handler:
-    def run(call: Call, backend: Any) -> httpx.Response:
-        with lock:
-            return handler(call, backend)
-
-    return run

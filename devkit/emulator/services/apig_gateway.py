@@ -292,7 +292,9 @@ class _Throttle:
 
 def make_gateway_service(emulator: Emulator, mgmt: Service[ApigBackend]) -> Service[None]:
     """The data-plane service: no cloud (IAM) verification of its own, APIs decide their auth."""
-    svc: Service[None] = Service("apig-gateway", lambda key: None, auth="none", key_fn=lambda r, p: "gateway")
+    svc: Service[None] = Service(
+        "apig-gateway", lambda key: None, auth="none", key_fn=lambda r, p: "gateway", lock=mgmt.lock
+    )
     throttle = _Throttle()
 
     def serve(call: Call, _: None) -> httpx.Response:
@@ -344,9 +346,8 @@ def make_gateway_service(emulator: Emulator, mgmt: Service[ApigBackend]) -> Serv
         headers.setdefault("X-Request-Id", new_id())
         return httpx.Response(response.status_code, headers=headers, content=response.content)
 
-    pattern = re.compile("^" + re.escape(GATEWAY_PREFIX) + r"/(?P<group>[^/]+)(?P<rest>/.*)?$")
     for method in ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"):
-        svc.routes.append(Route(method, pattern, "InvokePublishedApi", serve))
+        svc.add(Route(method, GATEWAY_PREFIX + "/{group}{rest:path}", "InvokePublishedApi", serve))
     # Like the real gateway: the group's own sub-domain (``sl_domain``) in the Host header.
     svc.host_route(GROUP_DOMAIN_PATTERN, "InvokePublishedApi", serve)
     return svc

@@ -40,6 +40,7 @@ from devkit.emulator.services.tencent_apigw_state import (
     TencentApigwBackend,
     UsagePlan,
 )
+from devkit.routing import register_convertor
 
 if TYPE_CHECKING:
     from shared.auth import TencentApigwAuthorization
@@ -48,10 +49,10 @@ __all__ = ["GATEWAY_PREFIX", "make_gateway_service"]
 
 GATEWAY_PREFIX = "/tencent-apigw"
 _ENVS = "test|prepub|release"
-_BY_PATH = re.compile(
-    rf"^{GATEWAY_PREFIX}/(?P<service_id>service-[a-z0-9]+)/(?P<environment>{_ENVS})(?P<api_path>/.*)?$"
-)
-_BY_HOST = re.compile(rf"^/(?P<environment>{_ENVS})(?P<api_path>/.*)?$")
+register_convertor("tencent_service", "service-[a-z0-9]+")
+register_convertor("tencent_env", _ENVS)
+_BY_PATH = GATEWAY_PREFIX + "/{service_id:tencent_service}/{environment:tencent_env}{api_path:path}"
+_BY_HOST = "/{environment:tencent_env}{api_path:path}"
 _HOST_SERVICE = re.compile(r"^(?P<service_id>service-[a-z0-9]+)-[^.]*\.[^.]+\.apigateway\.")
 _SERVED_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 _ID = re.compile(r'\bid\s*=\s*"[^"]+"')
@@ -88,8 +89,8 @@ def make_gateway_service(
             return refused.response
 
     for method in _SERVED_METHODS:
-        gateway.routes.append(Route(method, _BY_PATH, "InvokeApi", handle))
-        gateway.routes.append(Route(method, _BY_HOST, "InvokeApi", handle))
+        gateway.add(Route(method, _BY_PATH, "InvokeApi", handle))
+        gateway.add(Route(method, _BY_HOST, "InvokeApi", handle))
     return gateway
 
 
