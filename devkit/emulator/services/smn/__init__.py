@@ -11,6 +11,8 @@ Operations (SMN API v2, paths as documented):
   idempotent and answers 200 with the same URN, as documented.
 * ``GET /v2/{project_id}/notifications/topics`` - ``offset``, ``limit`` (1-100, default 100), ``name``,
   ``fuzzy_name``, ``topic_id``; 200 ``{"request_id","topic_count","topics":[...]}``.
+* ``DELETE /v2/{project_id}/notifications/topics/{topic_urn}`` - 200 ``{"request_id"}``; 404 ``SMN.0006``
+  for a topic that does not exist (the path and answer of the official SDK's ``DeleteTopic``).
 * ``POST /v2/{project_id}/notifications/topics/{topic_urn}/publish`` - ``subject``, and one of
   ``message_structure`` (a JSON *string* with a ``default`` key), ``message_template_name`` (+ ``tags``) or
   ``message``; when several are given the documented priority is message_structure > message_template_name >
@@ -45,6 +47,7 @@ from devkit.emulator.services.smn.state import (
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
+    "ROUTES",
     "PublishedMessage",
     "SmnBackend",
     "SmnService",

@@ -56,9 +56,7 @@ def list_topics(call: Call, backend: SmnBackend) -> httpx.Response:
 
 
 def publish(call: Call, backend: SmnBackend) -> httpx.Response:
-    urn = call.path_params["topic_urn"]
-    if URN.match(urn) is None:
-        raise smn_error(400, "SMN.0005", "Parameter: TopicUrn is invalid.")
+    urn = _topic_urn(call)
     if backend.topic_by_urn(urn) is None:
         raise smn_error(404, "SMN.0006", "Topic not found.")
     data = _body(call)
@@ -78,6 +76,21 @@ def publish(call: Call, backend: SmnBackend) -> httpx.Response:
     )
     rid = new_request_id()
     return json_response(200, {"request_id": rid, "message_id": backend.record(message)}, request_id=rid)
+
+
+def delete_topic(call: Call, backend: SmnBackend) -> httpx.Response:
+    urn = _topic_urn(call)
+    if not backend.delete_topic(urn):
+        raise smn_error(404, "SMN.0006", "Topic not found.")
+    rid = new_request_id()
+    return json_response(200, {"request_id": rid}, request_id=rid)
+
+
+def _topic_urn(call: Call) -> str:
+    urn = call.path_params["topic_urn"]
+    if URN.match(urn) is None:
+        raise smn_error(400, "SMN.0005", "Parameter: TopicUrn is invalid.")
+    return urn
 
 
 def _body(call: Call) -> dict[str, Any]:

@@ -9,6 +9,9 @@ ROUTES = (
     Route("POST", "/v2/{project_id}/notifications/topics", "CreateTopic", handlers.create_topic),
     Route("GET", "/v2/{project_id}/notifications/topics", "ListTopics", handlers.list_topics),
     Route(
+        "DELETE", "/v2/{project_id}/notifications/topics/{topic_urn}", "DeleteTopic", handlers.delete_topic
+    ),
+    Route(
         "POST",
         "/v2/{project_id}/notifications/topics/{topic_urn}/publish",
         "PublishMessage",

@@ -81,6 +81,14 @@ class SmnBackend:
     def topic_by_urn(self, urn: str) -> Topic | None:
         return next((t for t in self.topics.values() if t.topic_urn == urn), None)
 
+    def delete_topic(self, urn: str) -> bool:
+        """Remove the topic; its published messages stay readable (they were delivered before)."""
+        topic = self.topic_by_urn(urn)
+        if topic is None:
+            return False
+        del self.topics[topic.name]
+        return True
+
     def record(self, message: PublishedMessage) -> str:
         self.messages.append(message)
         return message.message_id
