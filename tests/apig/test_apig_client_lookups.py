@@ -1,4 +1,4 @@
-"""Issue 4 audit: the APIG client's lookups by name, which no engineer test called.
+"""The APIG client's lookups by exact name.
 
 ``find_api``, ``find_signature_key`` and ``list_throttles`` are what the rotation and publish functions use
 to find their resources again by name. The emulator's name filter is fuzzy unless ``precise_search`` names

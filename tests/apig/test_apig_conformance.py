@@ -1,7 +1,7 @@
-"""Issue 4 audit: APIG answers against the documented status codes and the official SDK's field names.
+"""APIG answers against the documented status codes and the official SDK's field names.
 
 A raw-HTTP scenario (no opsfn client in the loop) drives ~60 management operations through their happy
-path. Every 2xx answer is then checked two ways, independently of the engineers' own tests:
+path. Every 2xx answer is then checked two ways, independently of the client tests:
 
 * its status equals the success status of the matching row of the seed's endpoint table (digest section
   2.1: 201 for creates, 204 for deletes, and the exceptions 3.5.8 batch publish 200, 3.12.2 modify APP
@@ -10,10 +10,10 @@ path. Every 2xx answer is then checked two ways, independently of the engineers'
   that operation declares (``<Operation>Response.attribute_map``): a misspelt or invented field would be
   silently dropped by the SDK and only fail against the real cloud.
 
-The field check found three answers carrying undocumented fields, all fixed against the seed's response
-tables (and the SDK agrees): 3.24.11 list items are the ``RespInstanceBase`` summary (no description,
-maintenance window, version, features); 3.14.5 ACL detail has no ``bind_num``; 3.5.11 runtime definition
-has none of the 3.5.5 bookkeeping fields (status, arrange_necessary, group_version, register/update time).
+Answers the seed's response tables (and the SDK) define narrower than a neighbour's: 3.24.11 list items
+are the ``RespInstanceBase`` summary (no description, maintenance window, version, features); 3.14.5 ACL
+detail has no ``bind_num``; 3.5.11 runtime definition has none of the 3.5.5 bookkeeping fields (status,
+arrange_necessary, group_version, register/update time).
 """
 
 from __future__ import annotations

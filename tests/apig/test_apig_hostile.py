@@ -1,12 +1,11 @@
-"""Issue 4 audit: hostile bodies to the Huawei APIG management routes get documented 4xx answers, never a 500.
+"""Hostile bodies to the Huawei APIG management routes get documented 4xx answers, never a 500.
 
 The emulator dispatches in-process (``Emulator.handle``), so an exception in a handler surfaces here as the
 exception itself - exactly what uvicorn would turn into a bare 500. Every answer must be a Huawei error
 ``{"error_code": "APIG.xxxx", "error_msg", "request_id"}`` with a 4xx status.
 
-The audit found that a resource id sent as an object or array (``"group_id": {}``) crashed seven create
-operations with ``TypeError: unhashable`` - fixed by ``apig_state.require_id`` (APIG.2011, like any other
-invalid value).
+A resource id sent as an object or array (``"group_id": {}``) is an invalid value like any other
+(APIG.2011, ``apig_state.require_id``), not a ``TypeError: unhashable`` in one of the create operations.
 """
 
 from __future__ import annotations
@@ -122,7 +121,7 @@ def id_bodies(apig: Apig) -> list[tuple[str, str, dict[str, Any], str]]:
     "bad_id", [{}, [1], {"a": 1}, 7, True], ids=["object", "array", "dict", "int", "bool"]
 )
 def test_non_string_ids_are_apig_2011_not_a_crash(apig: Apig, bad_id: Any) -> None:
-    """Before the audit's fix the object/array cases raised ``TypeError: unhashable`` out of the handler."""
+    """The object/array cases must not raise ``TypeError: unhashable`` out of the handler."""
     for method, path, body, field in id_bodies(apig):
         answer = apig.send(method, path, json.dumps({**body, field: bad_id}).encode())
         payload = assert_documented_refusal(answer)
@@ -228,7 +227,7 @@ PLACEMENT = {
 
 
 def test_instance_creation_requires_the_documented_placement(apig: Apig) -> None:
-    """3.24.1 marks spec/VPC/subnet/security group/zones required; before the audit only the name was.
+    """3.24.1 marks spec/VPC/subnet/security group/zones required, not only the name.
 
     The codes are the section's own examples: 400 APIC.7211 "Parameter value does not match the rules,
     parameter name[...]" and 404 APIC.7301 "Instance spec not found".

@@ -1,4 +1,4 @@
-"""Issue 4 audit: every Huawei APIG route of the emulator is the documented one, by three independent sources.
+"""Every Huawei APIG route of the emulator is the documented one, by three independent sources.
 
 1. The official SDK (``huaweicloudsdkapig`` 3.1.219) declares each operation's method and resource path in
    ``ApigClient._<operation>_http_info``. Every operation the emulator serves must be reachable at exactly the
@@ -6,7 +6,7 @@
    otherwise only show up against the real cloud).
 2. The digest's endpoint table (``reference/huawei-apig.md`` section 2.1, from seed 002 chapter 3) lists the
    method, path and success status of all 130 endpoints: every emulator route must be one of its rows.
-3. The success status of each row is checked against the emulator in ``test_issue4_status_codes.py``.
+3. The success status of each row is checked against the emulator in ``test_apig_conformance.py``.
 """
 
 from __future__ import annotations

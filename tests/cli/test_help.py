@@ -1,10 +1,10 @@
-"""Audit of issue 5 item 5: ``opsfn --help`` and every subcommand's ``--help`` are clear.
+"""``opsfn --help`` and every subcommand's ``--help`` are clear.
 
 "Clear" made checkable: every command has a summary, every option (other than ``--help``) says what it
 does, and the help of the commands with non-obvious contracts states them - validate's exit code and
 message format, serve's endpoints and how to stop it, package's contents and target platform, render's
-handling of triggers a target cannot express. Found by this audit: ``package --out`` had no help and
-``serve`` did not name its queue/workflow endpoints; both fixed in devkit/cli.py.
+handling of triggers a target cannot express (e.g. ``package --out`` has help, ``serve`` names its
+queue/workflow endpoints).
 """
 
 from __future__ import annotations

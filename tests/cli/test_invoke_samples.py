@@ -1,7 +1,7 @@
-"""Audit of issue 5 item 5 (`opsfn invoke`): every sample in ``events/`` on every platform it applies to.
+"""``opsfn invoke``: every sample in ``events/`` on every platform it applies to.
 
 tests/cli/test_invoke.py runs each sample once on its detected platform and accepts "some 2xx" or "at
-least one record ok". This audit pins the *expected* outcome of each sample (status, exact ok/failed
+least one record ok". This file pins the *expected* outcome of each sample (status, exact ok/failed
 record counts, dry-run flag) and runs it on each platform where it applies: a local webhook envelope is
 re-wrapped as a FunctionGraph APIG event and as an SCF API gateway event; platform-shaped samples run on
 their own platform. A sample handed to the other cloud's entry point must be a clean 400 ``bad_event``

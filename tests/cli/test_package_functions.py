@@ -1,18 +1,18 @@
-"""Audit of issue 5 item 5 (`opsfn package`): the real functions' zips, as the platform would run them.
+"""``opsfn package``: the real functions' zips, as the platform would run them.
 
 tests/cli/test_package.py proves layout, determinism and wheels on a synthetic function, and that each
-real zip *imports* on a clean CPython 3.10. What was unproven: that a real zip *answers its sample
-events* there (only the synthetic timer function was invoked). Here each real function is packaged for
-CPython 3.10, unzipped as FunctionGraph/SCF do, and run under ``python3.10 -I -S`` (no site-packages, no
-user site, no PYTHON* variables: only the unpacked zip and the standard library) on its webhook, queue
-and timer samples through ``index.handler`` (FunctionGraph) and ``index.main_handler`` (SCF), against the
-emulator on a loopback port. The zip contents are checked against the target: every native extension and
-every ``.pyc`` is for CPython 3.10 on x86_64 Linux (the build machine runs 3.11), every wheel is
-manylinux x86_64 or pure, and third-party packages are only those the function's import closure needs.
+real zip *imports* on a clean CPython 3.10. This file proves that a real zip *answers its sample events*
+there. Each real function is packaged for CPython 3.10, unzipped as FunctionGraph/SCF do, and run under
+``python3.10 -I -S`` (no site-packages, no user site, no PYTHON* variables: only the unpacked zip and the
+standard library) on its webhook, queue and timer samples through ``index.handler`` (FunctionGraph) and
+``index.main_handler`` (SCF), against the emulator on a loopback port. The zip contents are checked
+against the target: every native extension and every ``.pyc`` is for CPython 3.10 on x86_64 Linux (the
+build machine runs 3.11), every wheel is manylinux x86_64 or pure, and third-party packages are only
+those the function's import closure needs.
 
-Interpretation recorded in docs/acceptance/issue-5-cli.md: the issue lists ``shared/`` as a whole in the
-zip and "only what that function imports" for the runtime dependencies; ``devkit/package.py`` ships all
-of ``shared/`` (about 25 kB compressed the function does not import), so that is what is checked here.
+``shared/`` goes into the zip as a whole (``devkit/package.py`` ships all of it, about 25 kB compressed
+the function does not import); "only what that function imports" applies to the runtime dependencies,
+and that is what is checked here.
 """
 
 from __future__ import annotations

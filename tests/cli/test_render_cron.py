@@ -1,4 +1,4 @@
-"""Audit of issue 5 item 5 (`opsfn render`): cron conversions keep the schedule, proved by fire times.
+"""``opsfn render``: cron conversions keep the schedule, proved by fire times.
 
 The renderers turn the template's standard 5-field cron into FunctionGraph's Quartz 6-field form
 (``sec min hour dom month dow`` with one ``?``) and SCF's 7-field form (``... dow year``). A fixed table of

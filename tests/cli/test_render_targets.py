@@ -1,14 +1,14 @@
-"""Audit of issue 5 items 4-5 (`opsfn render`): nothing dropped silently, least privilege in every target.
+"""``opsfn render``: nothing dropped silently, least privilege in every target.
 
 For the repository's template and for one that uses every trigger kind, each of the three targets is
 rendered, parsed back, and checked against the template:
 
 * every declared trigger is either in the output or named in a ``not rendered: <function>.<event>``
   note (per function: rendered + noted == declared), and the notes are also in the written files;
-* the IAM grants are exactly the template's ``Policies``: the Terraform roles/agencies and the new
-  serverless-devs ``agencies.json`` (the audit found s.yaml named an agency whose grants existed in no
-  serverless-devs artefact) carry precisely those actions and roles, and the SCF output says which
-  Huawei policies have no SCF form rather than inventing CAM policies.
+* the IAM grants are exactly the template's ``Policies``: the Terraform roles/agencies and the
+  serverless-devs ``agencies.json`` (an agency named in s.yaml must have its grants in a serverless-devs
+  artefact) carry precisely those actions and roles, and the SCF output says which Huawei policies have
+  no SCF form rather than inventing CAM policies.
 """
 
 from __future__ import annotations

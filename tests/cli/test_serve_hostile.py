@@ -1,4 +1,4 @@
-"""Audit of issue 5 item 5 (`opsfn serve`): hostile requests to the serve port get a clear 4xx, never a 500.
+"""``opsfn serve``: hostile requests to the serve port get a clear 4xx, never a 500.
 
 `opsfn serve` is what a developer points webhooks, curl and scripts at, so every malformed request must be
 answered with a JSON ``{"error", "message"}`` 4xx that says what was wrong - never a 500 with a traceback

@@ -1,10 +1,10 @@
-"""Audit of issue 5 item 5 (`opsfn serve`, the README's main job) run as a developer runs it.
+"""``opsfn serve`` (the README's main job) run as a developer runs it.
 
-tests/cli/test_serve.py drives ``run_serve`` in a thread and stops it with ``--duration``/``--once``; a
-real Ctrl-C (SIGINT to the process) was never sent. Here ``opsfn serve`` is a real process on the
-repository's template: the routes are announced, a signed webhook, a queue batch and the real workflow
-each print one live line, a hostile request gets a 4xx, and SIGINT ends the process with exit code 0,
-"stopped" as the last line and no traceback.
+tests/cli/test_serve.py drives ``run_serve`` in a thread and stops it with ``--duration``/``--once``. Here
+``opsfn serve`` is a real process on the repository's template, stopped by a real Ctrl-C: the routes are
+announced, a signed webhook, a queue batch and the real workflow each print one live line, a hostile
+request gets a 4xx, and SIGINT ends the process with exit code 0, "stopped" as the last line and no
+traceback.
 """
 
 from __future__ import annotations

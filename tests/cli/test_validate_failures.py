@@ -1,12 +1,12 @@
-"""Audit of issue 5 items 4-5 (`opsfn validate`): each failure kind gives ``location: message`` and exit 1.
+"""``opsfn validate``: each failure kind gives ``location: message`` and exit 1.
 
-Beyond tests/cli/test_validate.py this pins the gaps the audit found and fixed in ``check_template``:
-a sample event that is JSON but not an event (an array, an unknown shape, absurd nesting) passed
-"parseable"; a sample for a trigger the function does not declare passed; a cron croniter accepts but no
-cloud can express (day-of-month *and* day-of-week) passed validate and only surfaced at render time. It
-also proves the IAM catalogue is exactly seed 002 chapter 4 (misspellings kept, as IAM matches literally),
-that unknown roles and wildcards over nothing are refused, that every problem is reported in one run, and
-that a handler raising at import is a finding, not a crash.
+Beyond tests/cli/test_validate.py this pins what ``check_template`` must refuse although it looks
+plausible: a sample event that is JSON but not an event (an array, an unknown shape, absurd nesting); a
+sample for a trigger the function does not declare; a cron croniter accepts but no cloud can express
+(day-of-month *and* day-of-week), which would otherwise only surface at render time. It also proves the
+IAM catalogue is exactly seed 002 chapter 4 (misspellings kept, as IAM matches literally), that unknown
+roles and wildcards over nothing are refused, that every problem is reported in one run, and that a
+handler raising at import is a finding, not a crash.
 """
 
 from __future__ import annotations

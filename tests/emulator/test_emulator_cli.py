@@ -1,11 +1,12 @@
-"""Audit of issue 3: ``opsfn emulator`` as a user runs it - the installed console script in a subprocess.
+"""``opsfn emulator`` as a user runs it - the installed console script in a subprocess.
 
-``tests/emulator`` drive the click command in-process and the server through a fixture; nothing started the
-real executable with ``--fault``/``--seed`` flags and watched the faults arrive over a socket. Here the
-``opsfn`` script from the virtual environment is started on a free loopback port, signed calls are made
-with ``HuaweiAKSKAuth`` and the emulator's documented demo keys, and the faults are observed: a throttled
-operation answers 429 with ``Retry-After`` while its neighbours are untouched, ``error`` answers 503, a
-``drop`` closes the connection, a wrong key gets 401, and the same seed replays the same fault sequence.
+The other emulator tests drive the click command in-process and the server through a fixture; here the
+real executable is started with ``--fault``/``--seed`` flags and the faults are watched arriving over a
+socket. The ``opsfn`` script from the virtual environment runs on a free loopback port, signed calls are
+made with ``HuaweiAKSKAuth`` and the emulator's documented demo keys, and the faults are observed: a
+throttled operation answers 429 with ``Retry-After`` while its neighbours are untouched, ``error`` answers
+503, a ``drop`` closes the connection, a wrong key gets 401, and the same seed replays the same fault
+sequence.
 """
 
 from __future__ import annotations

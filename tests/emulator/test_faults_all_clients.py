@@ -1,9 +1,9 @@
-"""Audit of issue 3, acceptance "with 30 % injected 5xx/429 the clients' retries still complete every
-idempotent call, and the non-retried POSTs fail with a typed error, not a hang" - for every client.
+"""With 30 % injected 5xx/429 every client's retries still complete each idempotent call, and the
+non-retried POSTs fail with a typed error, not a hang.
 
-``tests/emulator/test_faults.py`` proves it for the SMN client alone. Here IAM, CodeArts IDE, CSMS and SMN
-clients run side by side against one seeded emulator with 15 % 503 + 15 % 429 (``Retry-After: 2``) on
-every operation: every read (and every POST the clients mark retry-safe, such as ListResourceInstances)
+``test_faults.py`` proves it for the SMN client alone. Here IAM, CodeArts IDE, CSMS and SMN clients run
+side by side against one seeded emulator with 15 % 503 + 15 % 429 (``Retry-After: 2``) on every
+operation: every read (and every POST the clients mark retry-safe, such as ListResourceInstances)
 returns the right data; each 429 that was retried waited exactly the server's two seconds (recorded, not
 slept); and the POSTs that must not be repeated (buy licences, new secret version, publish) are sent once
 and fail with ``ServerError``/``ThrottledError`` well inside a time bound.

@@ -1,12 +1,13 @@
-"""Audit of issue 3: the emulator answers hostile requests with the service's documented 4xx, never a crash.
+"""The emulator answers hostile requests with the service's documented 4xx, never a crash.
 
 ``Emulator.handle`` deliberately has no catch-all (a bug should be loud in tests), so an exception from
-request parsing would reach the caller in-process and be a 500 over the socket. Before the audit's fixes,
-three inputs did that: JSON nested a few thousand levels deep (``RecursionError`` in every service's body
-parser and in SMN's ``message_structure``), a numeric string with more than 4300 digits, and a Unicode
-digit such as ``"²"`` (``str.isdigit`` is true, ``int`` fails) in CSMS ``limit``/``offset``/``marker`` and
-version ids. The sweep at the end throws a fixed catalogue of malformed bodies, wrongly typed fields and odd
-query values at every IAM, SMN, IDE and CSMS route and requires an answer below 500 each time.
+request parsing would reach the caller in-process and be a 500 over the socket. Three inputs are pinned
+because naive parsing crashes on them: JSON nested a few thousand levels deep (``RecursionError`` in a
+body parser and in SMN's ``message_structure``), a numeric string with more than 4300 digits, and a
+Unicode digit such as ``"²"`` (``str.isdigit`` is true, ``int`` fails) in CSMS ``limit``/``offset``/
+``marker`` and version ids. The sweep at the end throws a fixed catalogue of malformed bodies, wrongly
+typed fields and odd query values at every IAM, SMN, IDE and CSMS route and requires an answer below 500
+each time.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
-"""Audit of issue 3: raw bytes on the emulator's socket get the cloud's 4xx, never a 500 from our code.
+"""Raw bytes on the emulator's socket get the cloud's 4xx, never a 500 from our code.
 
 In-process tests cannot send these requests, because httpx refuses to build them. A real client (curl, an SDK
-with a UTF-8 token, a fuzzer) can send them. Before the audit's fix, any header value outside ASCII made the
-ASGI adapter rebuild the request with ``str`` headers, and httpx then raised ``UnicodeEncodeError``. The
-answer was ``500 Internal Server Error`` with a traceback in the server log. Now the header bytes pass through
-unchanged, and each request below gets the documented refusal.
+with a UTF-8 token, a fuzzer) can send them. Rebuilding such a request with ``str`` headers would make httpx
+raise ``UnicodeEncodeError`` and the answer a ``500 Internal Server Error``; the ASGI adapter passes the
+header bytes through unchanged, and each request below must get the documented refusal.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Issue 4 audit: requests signed with a wrong key are refused exactly as the clouds refuse them.
+"""Requests signed with a wrong key are refused exactly as the clouds refuse them.
 
-The engineers' SDK tests pin the status and the error code. This adds the rest of the shape and the
-side-effect rule, over the wire with no SDK in between:
+The SDK tests pin the status and the error code. This adds the rest of the shape and the side-effect
+rule, over the wire with no SDK in between:
 
 * Huawei APIG (behind the API gateway): HTTP 401, body exactly ``{"error_code", "error_msg",
   "request_id"}``, ``APIGW.0301`` with the gateway's "Incorrect IAM authentication information: ..." message

@@ -1,4 +1,4 @@
-"""Audit of issue 5 (runtime) through the real function entry points, not a test app.
+"""Hostile events through the real function entry points, not a test app.
 
 Every hostile event below goes to ``handler(event, context)`` (FunctionGraph) and ``main_handler``
 (SCF) of license_purchase, license_release and license_reconcile. Each must end in a platform-correct

@@ -1,8 +1,8 @@
-"""Audit of issue 6: one purchase request arriving by webhook and by Kafka at the same time orders once.
+"""One purchase request arriving by webhook and by Kafka at the same time orders once.
 
-Before this audit the HTTP pipeline claimed the raw request id while the batch pipeline claimed
-``key:<request id>``: the two deliveries took two different locks, both found no seat and both bought.
-Both pipelines now claim ``key:<id>``; these tests fail on the old keys (two orders, two seats).
+Both pipelines must claim the same key, ``key:<request id>``: if the HTTP pipeline claimed the raw request
+id while the batch pipeline claimed ``key:<request id>``, the two deliveries would take two different
+locks, both find no seat and both buy. These tests fail on such split keys (two orders, two seats).
 """
 
 from __future__ import annotations

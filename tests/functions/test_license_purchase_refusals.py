@@ -1,9 +1,9 @@
-"""Audit of issue 6: a refused purchase (quota, unpaid order) is told once, whatever happens to its batch.
+"""A refused purchase (quota, unpaid order) is told once, whatever happens to its batch.
 
-The platforms cannot redeliver part of a batch: one retryable failure redelivers every record. Before this
-audit a refused record's outcome was not stored, so each redelivery tried to buy again and sent another SMN
-message; with a bind failing for a while that is a loop of purchase attempts and notifications. Permanent
-(non-retryable) record failures are now stored, like the webhook's stored 409, and replayed.
+The platforms cannot redeliver part of a batch: one retryable failure redelivers every record. If a
+refused record's outcome were not stored, each redelivery would try to buy again and send another SMN
+message; with a bind failing for a while that is a loop of purchase attempts and notifications. So
+permanent (non-retryable) record failures are stored, like the webhook's stored 409, and replayed.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Audit of issue 6: license_reconcile "handles thousands of seats without loading more than a page at a
-time". The acceptance test checks the counts over 5,000 seats; these check the *way* it walks them:
-every list request asks for one page of at most 100, pages follow each other without gaps or overlap,
-and the walk's peak memory does not grow with the number of seats.
+"""license_reconcile handles thousands of seats without loading more than a page at a time.
+
+``test_license_reconcile_acceptance.py`` checks the counts over 5,000 seats; these check the *way* it
+walks them: every list request asks for one page of at most 100, pages follow each other without gaps or
+overlap, and the walk's peak memory does not grow with the number of seats.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Audit of issue 6: the license_* entries of ``template.yaml`` - triggers as built, least privilege.
+"""The license_* entries of ``template.yaml``: triggers as built, least privilege.
 
 Least privilege here means exactly what each function calls: the CodeArts IDE API authorises by role only
 (seed 000: "No permissions for any one of the roles: [te_admin, readonly]" - no finer IAM actions exist,

@@ -1,10 +1,10 @@
-"""Audit of issue 2, build item 5: retries honour ``Retry-After``, never replay a plain POST, never hang.
+"""Retries honour ``Retry-After``, never replay a plain POST, never hang.
 
-The existing ``tests/http`` cover the policy with scripted transports. This file adds what they could not
-show: a real socket that accepts and then never answers (the call must end, typed, within its timeout and
-the retry budget), and server-controlled ``Retry-After`` values that used to crash the client
-(``"²"`` passed ``str.isdigit`` and then failed ``float``; a zone-less HTTP date raised ``TypeError`` while
-mapping a 429 to :class:`ThrottledError`).
+``test_retry.py`` covers the policy with scripted transports. This file adds what those cannot show: a
+real socket that accepts and then never answers (the call must end, typed, within its timeout and the
+retry budget), and server-controlled ``Retry-After`` values that a naive parser crashes on (``"²"`` passes
+``str.isdigit`` and then fails ``float``; a zone-less HTTP date raises ``TypeError`` while mapping a 429
+to :class:`ThrottledError`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Audit of issue 2: no secret value in any captured log line, exception message or repr, end to end.
+"""No secret value in any captured log line, exception message or repr, end to end.
 
 ``tests/log`` prove the redaction processor on hand-made events; ``tests/auth`` and ``tests/config`` prove
 single reprs. This file runs real traffic through the emulator - an IAM password token, temporary AK/SK

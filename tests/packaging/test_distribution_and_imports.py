@@ -1,11 +1,10 @@
-"""Audit of issue 2, build item 1 and the runtime rules: packaging facts and what runtime code may import.
+"""Packaging facts and what runtime code may import.
 
-Nothing in the suite checked the packaging promises themselves: one distribution with the ``opsfn`` console
-script, runtime dependencies exactly httpx/pydantic/structlog, a ``redis`` extra, the official SDKs only as
-dev dependencies, ``requires-python >= 3.10``. Nor that ``shared/`` and ``functions/`` - the code bundled
-into function zips - import nothing else at module level (an SDK import would pull megabytes into a cold
-start; ``redis`` is allowed only lazily, inside a function, for the optional store), and that it is valid
-Python 3.10 syntax.
+The packaging promises: one distribution with the ``opsfn`` console script, runtime dependencies exactly
+httpx/pydantic/structlog, a ``redis`` extra, the official SDKs only as dev dependencies,
+``requires-python >= 3.10``. And ``shared/`` and ``functions/`` - the code bundled into function zips -
+import nothing else at module level (an SDK import would pull megabytes into a cold start; ``redis`` is
+allowed only lazily, inside a function, for the optional store), and are valid Python 3.10 syntax.
 """
 
 from __future__ import annotations

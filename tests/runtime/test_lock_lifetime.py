@@ -1,4 +1,4 @@
-"""Audit of issue 5 item 3: the in-progress lock lives as long as the invocation may, not longer.
+"""The in-progress lock lives as long as the invocation may, not longer.
 
 The state-machine tests pass ``in_progress_timeout`` by hand; these prove the *runtime* derives it from the
 platform context's remaining time on every pipeline (webhook, batch, timer), and that a duplicate can take

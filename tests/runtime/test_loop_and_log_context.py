@@ -1,8 +1,7 @@
-"""Audit of issue 5 item 2: one event loop per invocation, and the log context of every line.
+"""One event loop per invocation, and the log context of every line.
 
-The runtime tests covered ``invoke_local`` inside a running loop and the summary line; not that each
-invocation gets a *fresh* loop (a frozen/thawed instance must not carry tasks or clients from the last
-invocation into the next), nor that a function's own log lines - logged through ``shared.log`` far from
+Each invocation gets a *fresh* loop (a frozen/thawed instance must not carry tasks or clients from the
+last invocation into the next), and a function's own log lines - logged through ``shared.log`` far from
 the runtime - carry function, request id, trigger and event id, and lose them after the invocation.
 """
 

@@ -1,16 +1,16 @@
-"""Issue 4 audit: every Tencent APIGW action's answer is exactly what the official SDK's model reads.
+"""Every Tencent APIGW action's answer is exactly what the official SDK's model reads.
 
 A raw TC3-signed scenario (no opsfn client in the loop) calls all 46 emulated actions once on their happy
 path. Each ``Response`` is then loaded into ``tencentcloud...v20180808.models.<Action>Response`` and checked
-two ways the engineers' own SDK test does not:
+two ways a warnings-only SDK round trip (``test_tencent_sdk.py``) does not:
 
 * top-level fields too: the SDK's top-level ``_deserialize`` never warns about unknown fields (only nested
   models do), so a misspelt top-level field would pass a warnings-only check;
 * values, not only names: ``model._serialize()`` (the SDK's own re-serialization) must give back the answer
   - a value the model reads differently (a list where it wants an object, a nested field lost) shows here.
 
-The document-only fields the engineers listed (``CreateTime`` of ``CreateApiRsp``, ``ReleaseTime`` of the
-release-version entries: the TCE document has them, the public SDK lacks them) are the only exceptions.
+The document-only fields (``CreateTime`` of ``CreateApiRsp``, ``ReleaseTime`` of the release-version
+entries: the TCE document has them, the public SDK lacks them) are the only exceptions.
 """
 
 from __future__ import annotations

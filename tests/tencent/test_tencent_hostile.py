@@ -1,11 +1,11 @@
-"""Issue 4 audit: hostile Tencent APIGW parameters get a documented ``Response.Error``, never a crash.
+"""Hostile Tencent APIGW parameters get a documented ``Response.Error``, never a crash.
 
 Tencent answers every error with HTTP 200 and ``{"Response": {"Error": {"Code", "Message"}, "RequestId"}}``;
-an exception escaping a handler would be a bare 500 on the socket. The audit found that an ``Offset`` wider
-than Int64 (``10**30``) crashed nine list actions inside ``itertools.islice`` - fixed in
-``tencent_apigw_params.Params.integer`` (``InvalidParameter.FormatError``: every integer parameter of the
-2018-08-08 API is at most Int64, so a wider number cannot be decoded) and in ``tencent_apigw_common.page`` (an
-offset at or past the end is an empty page at once).
+an exception escaping a handler would be a bare 500 on the socket. An ``Offset`` wider than Int64
+(``10**30``) is the case to watch in the list actions: ``itertools.islice`` cannot take it, so
+``tencent_apigw_params.Params.integer`` refuses it (``InvalidParameter.FormatError``: every integer
+parameter of the 2018-08-08 API is at most Int64, so a wider number cannot be decoded) and
+``tencent_apigw_common.page`` answers an offset at or past the end with an empty page at once.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def error_code(response: dict[str, Any]) -> str:
 def test_offset_beyond_int64_is_a_format_error_and_past_the_end_is_empty(
     tencent: Tencent, action: str
 ) -> None:
-    """Before the audit's fix ``Offset: 10**30`` raised ``ValueError`` out of ``islice`` in nine actions."""
+    """``Offset: 10**30`` must not raise ``ValueError`` out of ``islice`` in any list action."""
     params = tencent.owner_params(action)
     huge = tencent.send(action, json.dumps({**params, "Offset": 10**30, "Limit": 10}).encode())
     assert error_code(huge) == "InvalidParameter.FormatError"

@@ -1,7 +1,7 @@
-"""Issue 4 audit: listing 5,000 Tencent APIs through the client walks every page, and the fake costs O(page).
+"""Listing 5,000 Tencent APIs through the client walks every page, and the fake costs O(page).
 
-The engineers' Tencent test walked the 5,000 APIs but asserted nothing about the emulator's cost (its
-docstring claimed O(page)); the APIG test already counts rendered rows and pages. This pins, for Tencent:
+``test_tencent_services.py`` walks the 5,000 APIs; the APIG large-list test counts rendered rows and pages.
+This pins, for Tencent:
 
 * the client asks for exactly 50 pages of the 100 maximum, at offsets 0, 100, ..., 4900, and sees every API
   once, in creation order;

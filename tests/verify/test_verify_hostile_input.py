@@ -1,10 +1,10 @@
-"""Audit of issue 2, build item 4: hostile input to ``shared.verify`` ends in ``WebhookVerificationError``.
+"""Hostile input to ``shared.verify`` ends in ``WebhookVerificationError``, never another exception.
 
 A verifier sits in front of every webhook function; anything it raises other than
 :class:`WebhookVerificationError` escapes as a traceback and a 500 from our own code, and a forged request
-must never be able to cause that. The cases below each crashed with ``ValueError``/``TypeError``/
-``UnicodeEncodeError``/``InvalidURL`` before the audit's fix; the hypothesis pass throws arbitrary header
-text at all three verifiers.
+must never be able to cause that. Each case below is an input that naive parsing turns into
+``ValueError``/``TypeError``/``UnicodeEncodeError``/``InvalidURL``; the hypothesis pass throws arbitrary
+header text at all three verifiers.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_apig_non_ascii_date_is_refused() -> None:
 
 
 def test_a_path_without_slash_still_verifies_when_genuinely_signed() -> None:
-    """The fix prefixes ``/`` rather than rejecting: the gateway signs ``/hook``; an event path ``hook`` is
+    """A missing ``/`` is prefixed rather than refused: the gateway signs ``/hook``; an event path ``hook`` is
     the same resource, so a genuine signature must still pass (and a wrong one still fails above)."""
     request = httpx.Request("POST", "https://backend.example.com/hook", content=b'{"a":1}')
     signed = next(HuaweiAKSKAuth("sign-key", "sign-secret-value", clock=_clock).auth_flow(request))
