@@ -312,7 +312,7 @@ class LocalRuntime:
                     os.environ[key] = value
 
     def context(self, name: str, platform: str, fields: Mapping[str, Any]) -> Any:
-        from shared.triggers.testing import FakeFunctionGraphContext, scf_context
+        from devkit.fake_contexts import FakeFunctionGraphContext, scf_context
 
         fn = self.function(name)
         timeout = float(fields.get("timeout_seconds", self.template.timeout(fn)))
