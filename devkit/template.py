@@ -105,7 +105,7 @@ P = TypeVar("P", bound=_Model)
 
 
 class _Event(_Model, Generic[P]):
-    """One entry of a function's ``Events``: its ``Type`` (each subclass narrows it) and typed ``Properties``."""
+    """One entry of a function's ``Events``: a ``Type`` (each subclass narrows it) and ``Properties``."""
 
     type: str = Field(alias="Type")
     properties: P = Field(alias="Properties")
