@@ -68,7 +68,8 @@ _PACKAGED_PROBE = textwrap.dedent(
     started = time.perf_counter()
     import index
     imported = time.perf_counter() - started
-    from shared.triggers.testing import FakeFunctionGraphContext
+    sys.path.append(sys.argv[4])  # the fake context is dev tooling: from the checkout, after the timed import
+    from devkit.fake_contexts import FakeFunctionGraphContext
     event = json.loads(open(sys.argv[1], encoding="utf-8").read())
     context = FakeFunctionGraphContext(function_name=sys.argv[2], timeout_seconds=60)
     started = time.perf_counter()
@@ -188,7 +189,7 @@ class _Packaged:
                 event = sign_event(event, self.secret)
             path = self.out / f"{name}.event.json"
             path.write_text(json.dumps(event), encoding="utf-8")
-            probe = ["-I", "-S", "-c", _PACKAGED_PROBE, str(path), name, str(self.out / name)]
+            probe = ["-I", "-S", "-c", _PACKAGED_PROBE, str(path), name, str(self.out / name), str(ROOT)]
             results.append(_probe(probe, env))
         if not results[0].get("ok"):
             print(f"  warning: {name} answered {results[0].get('status')} on {sample.name}")

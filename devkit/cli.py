@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from devkit.emulator.command import emulator_command
 
 __all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _TEMPLATE_OPTION = click.option(
     "--template",
@@ -26,6 +29,26 @@ _TEMPLATE_OPTION = click.option(
     show_default=True,
     help="The opsfn template.",
 )
+
+
+_TARGET_OPTION = click.option(
+    "--target",
+    type=click.Choice(["auto", "emulator", "cloud"]),
+    default="auto",
+    show_default=True,
+    help="auto: the embedded emulator unless real credentials or OPSFN_ENDPOINT_* are configured.",
+)
+
+
+def _folder_option(*decls: str, help: str, default: Path | None = None) -> Callable[[F], F]:
+    """A folder-path option (shown with its default when it has one)."""
+    return click.option(
+        *decls,
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
 
 
 def _load(template_path: Path) -> Any:
@@ -100,13 +123,7 @@ def validate(template_path: Path) -> None:
     help="Call the FunctionGraph or SCF entry point (default: detected from the event).",
 )
 @click.option("--context-json", default=None, help="Extra context fields as JSON (request_id, timeout...).")
-@click.option(
-    "--target",
-    type=click.Choice(["auto", "emulator", "cloud"]),
-    default="auto",
-    show_default=True,
-    help="auto: the embedded emulator unless real credentials or OPSFN_ENDPOINT_* are configured.",
-)
+@_TARGET_OPTION
 @click.option("--no-sign", is_flag=True, help="Do not sign sample webhooks (to see a 401).")
 @_TEMPLATE_OPTION
 def invoke(
@@ -154,34 +171,13 @@ def invoke(
     type=click.IntRange(0, 65535),
     help="Port of the emulator for external tools (0: any free port).",
 )
-@click.option(
-    "--queue-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Watch this folder for <function>*.json files of queue messages.",
-)
+@_folder_option("--queue-dir", help="Watch this folder for <function>*.json files of queue messages.")
 @click.option("--stdin", "use_stdin", is_flag=True, help="Read JSON lines {function, messages} from stdin.")
 @click.option("--duration", type=float, default=None, help="Stop after N seconds (tests, demos).")
 @click.option("--once", is_flag=True, help="Fire every timer and workflow once at start-up, then stop.")
-@click.option(
-    "--target",
-    type=click.Choice(["auto", "emulator", "cloud"]),
-    default="auto",
-    show_default=True,
-    help="auto: the embedded emulator unless real credentials or OPSFN_ENDPOINT_* are configured.",
-)
+@_TARGET_OPTION
 @_TEMPLATE_OPTION
-def serve(
-    host: str,
-    port: int,
-    emulator_port: int,
-    queue_dir: Path | None,
-    use_stdin: bool,
-    duration: float | None,
-    once: bool,
-    target: str,
-    template_path: Path,
-) -> None:
+def serve(template_path: Path, **options: Any) -> None:
     """Run every function locally: webhooks on one port, timers, workflows and queues.
 
     \b
@@ -198,18 +194,8 @@ def serve(
 
     template = _load(template_path)
     root = _root(template_path)
-    options = ServeOptions(
-        host=host,
-        port=port,
-        emulator_port=emulator_port,
-        queue_dir=queue_dir,
-        use_stdin=use_stdin,
-        duration=duration,
-        once=once,
-        target=target,
-    )
-    try:
-        run_serve(template, root, options, echo=click.echo)
+    try:  # every other option is a field of ServeOptions, by the same name
+        run_serve(template, root, ServeOptions(**options), echo=click.echo)
     except ServeError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -223,18 +209,9 @@ def serve(
     show_default=True,
     help="CPython version of the function runtime (wheels and byte code are built for it).",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dist"),
-    show_default=True,
-    help="Folder for the <function>.zip files.",
-)
-@click.option(
-    "--cache",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Wheel cache (default: $XDG_CACHE_HOME/opsfn/wheels or ~/.cache/opsfn/wheels).",
+@_folder_option("--out", default=Path("dist"), help="Folder for the <function>.zip files.")
+@_folder_option(
+    "--cache", help="Wheel cache (default: $XDG_CACHE_HOME/opsfn/wheels or ~/.cache/opsfn/wheels)."
 )
 @_TEMPLATE_OPTION
 def package(
@@ -285,17 +262,10 @@ def package(
     required=True,
     help="Deployment format.",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Output folder (default: deploy/<target>).",
-)
-@click.option(
+@_folder_option("--out", help="Output folder (default: deploy/<target>).")
+@_folder_option(
     "--dist",
-    type=click.Path(file_okay=False, path_type=Path),
     default=Path("dist"),
-    show_default=True,
     help="Where `opsfn package` put the zips (paths in the output are relative to --out).",
 )
 @click.option("--scf-region", default="ap-guangzhou", show_default=True, help="Region for SCF.")
@@ -344,12 +314,13 @@ def send(path: str, data_file: Any, url: str, method: str) -> None:
 
     import httpx
 
-    from devkit.invoke import DEV_WEBHOOK_SECRET
+    from devkit.invoke import signing_secret
     from shared.verify import sign_standard_webhook
 
     body = data_file.read()
-    secret = (os.environ.get("OPSFN_WEBHOOK_SECRET", "").split(",")[0].strip()) or DEV_WEBHOOK_SECRET
-    headers = sign_standard_webhook(secret, f"msg_{uuid.uuid4().hex}", int(time.time()), body)
+    headers = sign_standard_webhook(
+        signing_secret(os.environ), f"msg_{uuid.uuid4().hex}", int(time.time()), body
+    )
     headers["Content-Type"] = "application/json"
     target = url.rstrip("/") + "/" + path.lstrip("/")
     try:

@@ -31,18 +31,23 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devkit.template import FunctionSpec, Template, WebhookEvent
+
+if TYPE_CHECKING:
+    from shared.config import Settings
 
 __all__ = [
     "DEV_WEBHOOK_SECRET",
     "InvokeError",
     "InvokeResult",
     "LocalRuntime",
+    "function_settings",
     "invoke_file",
     "log_to_stderr",
     "sign_event",
+    "signing_secret",
     "to_platform",
     "uses_real_endpoints",
 ]
@@ -76,15 +81,35 @@ class InvokeResult:
         return bool(self.response.get("ok", True)) and not self.response.get("records_failed")
 
 
+def function_settings(env: Mapping[str, str], *prefixes: str) -> Settings:
+    """The functions' own :class:`~shared.config.Settings`, read from the variables of ``env`` that start
+    with one of ``prefixes``.
+
+    Parsing goes through the functions' reader, so devkit sees a variable exactly as a function does.
+    Only the variables devkit uses are read: any other one, say an invalid ``OPSFN_HTTP_TIMEOUT``, is the
+    function's to report, not the tool's to refuse.
+    """
+    from shared.config import Settings
+
+    return Settings.from_env({k: v for k, v in env.items() if k.startswith(prefixes)})
+
+
 def uses_real_endpoints(env: Mapping[str, str]) -> bool:
     """Real endpoints are meant when an endpoint override or non-demo credentials are configured."""
     from devkit.emulator.credentials import DEMO_HUAWEI_AK, DEMO_TENCENT_SECRET_ID
 
-    if any(k.startswith("OPSFN_ENDPOINT_") and v.strip() for k, v in env.items()):
-        return True
-    ak = env.get("HUAWEICLOUD_SDK_AK", "").strip()
-    sid = env.get("TENCENTCLOUD_SECRET_ID", "").strip()
-    return bool((ak and ak != DEMO_HUAWEI_AK) or (sid and sid != DEMO_TENCENT_SECRET_ID))
+    settings = function_settings(env, "OPSFN_ENDPOINT_", "HUAWEICLOUD_", "TENCENTCLOUD_")
+    ak, sid = settings.huawei_ak, settings.tencent_secret_id
+    return bool(
+        settings.endpoints or (ak and ak != DEMO_HUAWEI_AK) or (sid and sid != DEMO_TENCENT_SECRET_ID)
+    )
+
+
+def signing_secret(env: Mapping[str, str]) -> str:
+    """The secret a local sender signs with: the first of the functions' ``OPSFN_WEBHOOK_SECRET`` list,
+    else the documented development secret (the one the local runtime gives the functions then)."""
+    secrets = function_settings(env, "OPSFN_WEBHOOK_SECRET").webhook_secrets
+    return secrets[0] if secrets else DEV_WEBHOOK_SECRET
 
 
 # ---------------------------------------------------------------------------------------- webhooks
@@ -263,7 +288,7 @@ class LocalRuntime:
         return seeded
 
     def secret(self) -> str:
-        return os.environ.get("OPSFN_WEBHOOK_SECRET", "").strip() or self._base_env["OPSFN_WEBHOOK_SECRET"]
+        return signing_secret(os.environ)
 
     def function(self, name: str) -> FunctionSpec:
         try:
@@ -312,7 +337,7 @@ class LocalRuntime:
                     os.environ[key] = value
 
     def context(self, name: str, platform: str, fields: Mapping[str, Any]) -> Any:
-        from shared.triggers.testing import FakeFunctionGraphContext, scf_context
+        from devkit.fake_contexts import FakeFunctionGraphContext, scf_context
 
         fn = self.function(name)
         timeout = float(fields.get("timeout_seconds", self.template.timeout(fn)))
@@ -373,13 +398,14 @@ def log_to_stderr() -> None:
     """Send the functions' JSON log lines to stderr so stdout carries only the CLI's own output."""
     import sys
 
+    from shared.config import SettingError
     from shared.log import configure_logging
 
-    level = os.environ.get("OPSFN_LOG_LEVEL", "INFO").strip().upper() or "INFO"
     try:
-        configure_logging(level, stream=sys.stderr)
-    except (ValueError, TypeError):
-        configure_logging("INFO", stream=sys.stderr)
+        level = function_settings(os.environ, "OPSFN_LOG_LEVEL").log_level
+    except SettingError:  # the functions log at INFO then too, and report the variable themselves
+        level = "INFO"
+    configure_logging(level, stream=sys.stderr)
 
 
 def invoke_file(

@@ -21,9 +21,11 @@ from devkit.template import (
     EventGridEvent,
     FunctionSpec,
     KafkaEvent,
+    KafkaProps,
     SmnEvent,
     Template,
     TimerEvent,
+    TimerProps,
     WebhookEvent,
 )
 
@@ -201,6 +203,19 @@ def _timer_input(props: Any) -> str:
     return json.dumps(props.input, sort_keys=True) if props.input else ""
 
 
+def _fg_schedule(props: TimerProps) -> tuple[str, str]:
+    """FunctionGraph's ``(schedule type, schedule)`` of a timer; :class:`CronError` if it has none."""
+    if props.cron is not None:
+        return "Cron", fg_cron(props.cron)
+    return "Rate", _fg_rate(props.rate or "")
+
+
+def _smn_topic_urn(topic: str, region: str, project: str) -> str:
+    """SMN triggers need the topic's URN: a bare topic name (as the template allows) is completed with
+    the deployment's region and project id, given as the target's own variable references."""
+    return topic if topic.startswith("urn:smn:") else f"urn:smn:{region}:{project}:{topic}"
+
+
 def _tf_escape(value: str) -> str:
     """Terraform JSON strings interpolate ``${`` and ``%{``; literal text must double them."""
     return value.replace("${", "$${").replace("%{", "%%{")
@@ -276,72 +291,62 @@ def _tf_iam(name: str, fn: FunctionSpec, resources: dict[str, dict[str, Any]]) -
 
 
 def _tf_triggers(name: str, fn: FunctionSpec, resources: dict[str, dict[str, Any]], notes: list[str]) -> None:
+    """Each event as the provider's trigger resource; one FunctionGraph cannot run is noted instead."""
     urn = f"${{huaweicloud_fgs_function.{name}.urn}}"
     for event_name, event in fn.events.items():
         key = f"{name}_{event_name}"
         where = f"{name}.{event_name}"
+        body: dict[str, Any] | None
         if isinstance(event, TimerEvent):
-            props = event.properties
-            try:
-                if props.cron is not None:
-                    schedule_type, schedule = "Cron", fg_cron(props.cron)
-                else:
-                    schedule_type, schedule = "Rate", _fg_rate(props.rate or "")
-            except CronError as exc:
-                notes.append(f"not rendered: {where} (Timer): {exc}")
-                continue
-            resources["huaweicloud_fgs_trigger"][key] = {
-                "function_urn": urn,
-                "type": "TIMER",
-                "status": "ACTIVE",
-                "timer": [
-                    {
-                        "name": key[:64],
-                        "schedule_type": schedule_type,
-                        "schedule": schedule,
-                        "additional_information": _tf_escape(_timer_input(props)),
-                    }
-                ],
-            }
+            body = _tf_timer(key, where, event.properties, notes)
         elif isinstance(event, SmnEvent):
-            topic = event.properties.topic
-            if not topic.startswith("urn:smn:"):
-                topic = f"urn:smn:${{var.region}}:${{var.project_id}}:{topic}"
             # The provider documents that SMN triggers do not support `status`.
-            resources["huaweicloud_fgs_trigger"][key] = {
-                "function_urn": urn,
-                "type": "SMN",
-                "smn": [{"topic_urn": topic}],
-            }
+            topic = _smn_topic_urn(event.properties.topic, "${var.region}", "${var.project_id}")
+            body = {"type": "SMN", "smn": [{"topic_urn": topic}]}
         elif isinstance(event, KafkaEvent):
-            kp = event.properties
-            batch = kp.batch_size
-            if batch > 1000:
-                notes.append(f"{where} (Kafka): BatchSize {batch} capped to FunctionGraph's maximum 1000")
-                batch = 1000
-            resources["huaweicloud_fgs_trigger"][key] = {
-                "function_urn": urn,
-                "type": "KAFKA",
-                "status": "ACTIVE",
-                "kafka": [
-                    {
-                        "instance_id": f'${{var.dms_kafka_instance_ids["{kp.instance}"]}}',
-                        "topic_ids": [f'${{var.dms_kafka_topic_ids["{kp.instance}/{kp.topic}"]}}'],
-                        "batch_size": batch,
-                    }
-                ],
-            }
+            body = _tf_kafka(where, event.properties, notes)
         else:
             data, kind = _fg_event_data(name, event_name, event, _agency_name(name, fn))
-            body: dict[str, Any] = {
+            generic: dict[str, Any] = {
                 "function_urn": urn,
                 "type": kind,
                 "event_data": json.dumps(data, sort_keys=True),
                 "status": "ACTIVE",
             }
             if kind == "EVENTGRID":
-                body["cascade_delete_eg_subscription"] = True
-            resources["huaweicloud_fgs_function_trigger"][key] = body
+                generic["cascade_delete_eg_subscription"] = True
+            resources["huaweicloud_fgs_function_trigger"][key] = generic
+            continue
+        if body is not None:
+            resources["huaweicloud_fgs_trigger"][key] = {"function_urn": urn, **body}
+
+
+def _tf_timer(key: str, where: str, props: TimerProps, notes: list[str]) -> dict[str, Any] | None:
+    try:
+        schedule_type, schedule = _fg_schedule(props)
+    except CronError as exc:
+        notes.append(f"not rendered: {where} (Timer): {exc}")
+        return None
+    timer = {
+        "name": key[:64],
+        "schedule_type": schedule_type,
+        "schedule": schedule,
+        "additional_information": _tf_escape(_timer_input(props)),
+    }
+    return {"type": "TIMER", "status": "ACTIVE", "timer": [timer]}
+
+
+def _tf_kafka(where: str, kp: KafkaProps, notes: list[str]) -> dict[str, Any]:
+    batch = kp.batch_size
+    if batch > 1000:
+        notes.append(f"{where} (Kafka): BatchSize {batch} capped to FunctionGraph's maximum 1000")
+        batch = 1000
+    kafka = {
+        "instance_id": f'${{var.dms_kafka_instance_ids["{kp.instance}"]}}',
+        "topic_ids": [f'${{var.dms_kafka_topic_ids["{kp.instance}/{kp.topic}"]}}'],
+        "batch_size": batch,
+    }
+    return {"type": "KAFKA", "status": "ACTIVE", "kafka": [kafka]}
 
 
 def _fg_event_data(name: str, event_name: str, event: Any, agency: str) -> tuple[dict[str, Any], str]:
@@ -433,28 +438,28 @@ def _tf_variables() -> dict[str, Any]:
 # ----------------------------------------------------------------------------------- serverless devs
 
 
+def _sdevs(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"triggerTypeCode": kind, "status": "ACTIVE", "eventData": data}
+
+
 def _sdevs_trigger(name: str, event_name: str, event: Any, notes: list[str]) -> dict[str, Any] | None:
     where = f"{name}.{event_name}"
     trigger_name = _webhook_name(name, event_name)
-    try:
-        if isinstance(event, TimerEvent):
-            props = event.properties
-            if props.cron is not None:
-                data = {"name": trigger_name, "scheduleType": "Cron", "schedule": fg_cron(props.cron)}
-            else:
-                data = {"name": trigger_name, "scheduleType": "Rate", "schedule": _fg_rate(props.rate or "")}
-            if props.input:
-                data["userEvent"] = _timer_input(props)
-            return {"triggerTypeCode": "TIMER", "status": "ACTIVE", "eventData": data}
-    except CronError as exc:
-        notes.append(f"not rendered: {where} (Timer): {exc}")
-        return None
+    if isinstance(event, TimerEvent):
+        try:
+            schedule_type, schedule = _fg_schedule(event.properties)
+        except CronError as exc:
+            notes.append(f"not rendered: {where} (Timer): {exc}")
+            return None
+        data = {"name": trigger_name, "scheduleType": schedule_type, "schedule": schedule}
+        if event.properties.input:
+            data["userEvent"] = _timer_input(event.properties)
+        return _sdevs("TIMER", data)
     if isinstance(event, WebhookEvent):
         wp = event.properties
-        return {
-            "triggerTypeCode": "APIG",
-            "status": "ACTIVE",
-            "eventData": {
+        return _sdevs(
+            "APIG",
+            {
                 "name": trigger_name,
                 "groupName": "${vars.apigGroup}",
                 "envName": "RELEASE",
@@ -465,25 +470,20 @@ def _sdevs_trigger(name: str, event_name: str, event: Any, notes: list[str]) -> 
                 "method": wp.method,
                 "timeout": 5000,
             },
-        }
+        )
     if isinstance(event, KafkaEvent):
         kp = event.properties
-        return {
-            "triggerTypeCode": "KAFKA",
-            "status": "ACTIVE",
-            "eventData": {
+        return _sdevs(
+            "KAFKA",
+            {
                 "instanceId": f"${{vars.kafka.{kp.instance}.instanceId}}",
                 "topicId": f"${{vars.kafka.{kp.instance}.topics.{kp.topic}}}",
                 "batchSize": min(kp.batch_size, 1000),
             },
-        }
+        )
     if isinstance(event, SmnEvent):
-        # The trigger needs the topic's URN; a bare topic name (as the template allows) is completed
-        # with the project id the user fills in under vars, like the Terraform target does.
-        topic = event.properties.topic
-        if not topic.startswith("urn:smn:"):
-            topic = f"urn:smn:${{vars.region}}:${{vars.projectId}}:{topic}"
-        return {"triggerTypeCode": "SMN", "status": "ACTIVE", "eventData": {"topicUrn": topic}}
+        topic = _smn_topic_urn(event.properties.topic, "${vars.region}", "${vars.projectId}")
+        return _sdevs("SMN", {"topicUrn": topic})
     notes.append(f"not rendered: {where} ({type(event).__name__}): the fgs component has no such trigger")
     return None
 

@@ -36,9 +36,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote
 
 from devkit.invoke import InvokeResult, LocalRuntime, log_to_stderr
-from devkit.template import Template, TimerEvent, WebhookEvent
+from devkit.routing import Router
+from devkit.template import Template, TimerEvent
 
 __all__ = [
     "Scheduler",
@@ -213,7 +215,7 @@ def _step_event(runtime: LocalRuntime, function: str, data: Any) -> dict[str, An
     from shared.triggers.local import queue_event, webhook_event
 
     fn = runtime.function(function)
-    hooks = [e.properties for e in fn.events.values() if isinstance(e, WebhookEvent)]
+    hooks = [route for name, _, route in runtime.template.webhook_routes() if name == function]
     body = json.dumps(data).encode()
     if hooks:
         headers = {"content-type": "application/json"}
@@ -273,29 +275,45 @@ def run_workflow(
     return current
 
 
-async def _read_body(receive: Receive) -> bytes | None:
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
+# ------------------------------------------------------------------------------------------ http app
 
 
-async def _answer(send: Send, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-    raw = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in (headers or {}).items()]
-    if not any(k == b"content-type" for k, _ in raw):
-        raw.append((b"content-type", b"application/json"))
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": body})
+@dataclass(frozen=True)
+class _Request:
+    """What an endpoint needs of one request: the exact body bytes and the router's path parameters."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    query: dict[str, str]
+    body: bytes
+    params: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class _Refused(Exception):
+    """An endpoint turns the request down; ``answer`` says why, as a JSON error."""
+
+    def __init__(self, status: int, error: str, message: str) -> None:
+        super().__init__(message)
+        self.answer = _error(status, error, message)
+
+
+Endpoint = Callable[[_Request], Awaitable[_Answer]]
 
 
 def _json(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False).encode()
+
+
+def _error(status: int, error: str, message: str, **extra: Any) -> _Answer:
+    return _Answer(status, _json({"error": error, "message": message, **extra}))
 
 
 def _parse_json(raw: bytes | str) -> Any:
@@ -310,6 +328,13 @@ def _parse_json(raw: bytes | str) -> Any:
         raise ValueError("JSON nested too deeply") from None
 
 
+def _request_json(request: _Request) -> Any:
+    try:
+        return _parse_json(request.body)
+    except ValueError as exc:
+        raise _Refused(400, "bad_json", str(exc)) from None
+
+
 def _messages(items: list[Any]) -> list[str | dict[str, Any]]:
     """Queue messages as the local envelope takes them: strings and ``{id, body}`` objects as given.
 
@@ -319,100 +344,152 @@ def _messages(items: list[Any]) -> list[str | dict[str, Any]]:
     return [m if isinstance(m, (str, dict)) else json.dumps(m) for m in items]
 
 
-async def _send_function_response(send: Send, response: dict[str, Any]) -> None:
+def _function_answer(response: dict[str, Any]) -> _Answer:
+    """The function's own HTTP response (``statusCode``, headers, possibly base64 body) as sent."""
     import base64
 
     body = response.get("body") or ""
     data = base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode()
     headers = {str(k): str(v) for k, v in (response.get("headers") or {}).items()}
-    await _answer(send, int(response.get("statusCode", 200)), data, headers)
+    return _Answer(int(response.get("statusCode", 200)), data, headers)
+
+
+def _workflow_failure(exc: WorkflowStepError) -> _Answer:
+    status = exc.result.status
+    if exc.index == 0 and status is not None and 400 <= status < 500:
+        # The caller's input was refused by the first step: that is the caller's error, and the step's
+        # own answer (field-level messages) tells them what to fix.
+        return _error(status, "input_rejected", str(exc), step=_output(exc.result))
+    return _error(502, "workflow_failed", str(exc))
+
+
+class _Endpoints:
+    """The handlers behind the webhook port: one per kind of endpoint, each answering one request."""
+
+    def __init__(self, runtime: LocalRuntime, report: Callable[[InvokeResult], None]) -> None:
+        self.runtime = runtime
+        self.report = report
+
+    async def _call(self, name: str, event: dict[str, Any]) -> InvokeResult:
+        result = await asyncio.to_thread(self.runtime.invoke, name, event, sign=False)
+        self.report(result)
+        return result
+
+    def webhook(self, function: str) -> Endpoint:
+        """A template route: the request in the local webhook envelope, answered by the function."""
+        from shared.triggers.local import webhook_event
+
+        async def endpoint(request: _Request) -> _Answer:
+            event = webhook_event(
+                request.method,
+                request.path,
+                request.headers,
+                request.body,
+                request.query,
+                request_id=uuid.uuid4().hex,
+            )
+            return _function_answer((await self._call(function, event)).response)
+
+        return endpoint
+
+    async def queue(self, request: _Request) -> _Answer:
+        """``POST /queue/<function>``: a JSON array of messages, delivered as one batch."""
+        from shared.triggers.local import queue_event
+
+        data = _request_json(request)
+        target = request.params["function"]
+        if target not in self.runtime.template.functions or not isinstance(data, list):
+            raise _Refused(400, "bad_request", _queue_help(self.runtime))
+        result = await self._call(target, queue_event(_messages(data), topic=target))
+        return _Answer(200, _json(result.response))
+
+    async def workflow(self, request: _Request) -> _Answer:
+        """``POST /workflows/<name>``: run the workflow on the JSON body, answer the last output."""
+        data = _request_json(request)
+        name = request.params["name"]
+        if name not in self.runtime.template.workflows:
+            raise _Refused(404, "not_found", f"no workflow {name!r}")
+        try:
+            output = await asyncio.to_thread(run_workflow, self.runtime, name, data, self.report)
+        except WorkflowStepError as exc:
+            return _workflow_failure(exc)
+        except (ValueError, RuntimeError) as exc:
+            return _error(502, "workflow_failed", str(exc))
+        return _Answer(200, _json({"workflow": name, "output": output}))
+
+    async def healthz(self, request: _Request) -> _Answer:
+        """``GET /healthz``: the webhook routes being served."""
+        routes = sorted(f"{r.method} {r.path}" for _, _, r in self.runtime.template.webhook_routes())
+        return _Answer(200, _json({"ok": True, "routes": routes}))
+
+
+def _router(endpoints: _Endpoints) -> Router[Endpoint]:
+    """The template's webhook routes first (as on the gateway), then the local endpoints."""
+    router: Router[Endpoint] = Router()
+    for function, _, route in endpoints.runtime.template.webhook_routes():
+        router.add(route.method, route.path, endpoints.webhook(function))
+    router.add("POST", "/queue/{function}", endpoints.queue)
+    router.add("POST", "/workflows/{name}", endpoints.workflow)
+    router.add("GET", "/healthz", endpoints.healthz)
+    return router
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body, or ``None`` once it grows past :data:`MAX_BODY` (nothing more is buffered)."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _raw_path(scope: Scope) -> str:
+    """The still percent-encoded path the router matches on (an encoded ``/`` stays in its segment)."""
+    raw = scope.get("raw_path")
+    return raw.split(b"?", 1)[0].decode("latin-1") if raw else quote(scope["path"])
+
+
+async def _answer_request(router: Router[Endpoint], scope: Scope, receive: Receive) -> _Answer:
+    method, path = scope["method"], scope["path"]
+    body = await _read_body(receive)
+    if body is None:
+        return _error(413, "too_large", f"body over {MAX_BODY} bytes")
+    found = router.match(method, _raw_path(scope))
+    if found is None:
+        return _error(404, "not_found", f"no route {method} {path}")
+    if found.endpoint is None:
+        # A known endpoint called the wrong way: say so (405 + Allow), not "no such route".
+        allow = ", ".join(found.allowed)
+        answer = _error(405, "method_not_allowed", f"{method} {path}: use {allow}")
+        return _Answer(answer.status, answer.body, {"allow": allow})
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    try:
+        return await found.endpoint(_Request(method, path, headers, query, body, found.params))
+    except _Refused as refused:
+        return refused.answer
+
+
+async def _send(send: Send, answer: _Answer) -> None:
+    raw = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in answer.headers.items()]
+    if not any(k == b"content-type" for k, _ in raw):
+        raw.append((b"content-type", b"application/json"))
+    await send({"type": "http.response.start", "status": answer.status, "headers": raw})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 def build_app(runtime: LocalRuntime, report: Callable[[InvokeResult], None]) -> Any:
     """The ASGI app: webhook routes, ``/queue/<function>``, ``/workflows/<name>``, ``/healthz``."""
-    from shared.triggers.local import queue_event, webhook_event
-
-    routes: dict[tuple[str, str], str] = {}
-    for name, fn in runtime.template.functions.items():
-        for event in fn.events.values():
-            if isinstance(event, WebhookEvent):
-                routes[(event.properties.method, event.properties.path)] = name
-
-    async def call(name: str, event: dict[str, Any]) -> InvokeResult:
-        result = await asyncio.to_thread(runtime.invoke, name, event, sign=False)
-        report(result)
-        return result
+    router = _router(_Endpoints(runtime, report))
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        method, path = scope["method"], scope["path"]
-        body = await _read_body(receive)
-        if body is None:
-            await _answer(send, 413, _json({"error": "too_large", "message": f"body over {MAX_BODY} bytes"}))
-            return
-        if (method, path) in routes:
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-            from urllib.parse import parse_qsl
-
-            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-            event = webhook_event(method, path, headers, body, query, request_id=uuid.uuid4().hex)
-            result = await call(routes[(method, path)], event)
-            await _send_function_response(send, result.response)
-            return
-        if any(p == path for _, p in routes):
-            await _answer(send, 405, _json({"error": "method_not_allowed", "message": f"{method} {path}"}))
-            return
-        if method == "GET" and path == "/healthz":
-            await _answer(send, 200, _json({"ok": True, "routes": sorted(f"{m} {p}" for m, p in routes)}))
-            return
-        kind, _, target = path.strip("/").partition("/")
-        wrong_queue = method != "POST" and kind in ("queue", "workflows") and bool(target)
-        if wrong_queue or (method != "GET" and path == "/healthz"):
-            # A known endpoint called the wrong way: say so (405 + Allow), not "no such route".
-            allow = "GET" if path == "/healthz" else "POST"
-            message = f"{method} {path}: use {allow}"
-            await _answer(
-                send, 405, _json({"error": "method_not_allowed", "message": message}), {"allow": allow}
-            )
-            return
-        if method == "POST" and kind in ("queue", "workflows") and target:
-            try:
-                data = _parse_json(body)
-            except ValueError as exc:
-                await _answer(send, 400, _json({"error": "bad_json", "message": str(exc)}))
-                return
-            if kind == "queue":
-                if target not in runtime.template.functions or not isinstance(data, list):
-                    await _answer(send, 400, _json({"error": "bad_request", "message": _queue_help(runtime)}))
-                    return
-                result = await call(target, queue_event(_messages(data), topic=target))
-                await _answer(send, 200, _json(result.response))
-                return
-            if target not in runtime.template.workflows:
-                await _answer(send, 404, _json({"error": "not_found", "message": f"no workflow {target!r}"}))
-                return
-            try:
-                output = await asyncio.to_thread(run_workflow, runtime, target, data, report)
-            except WorkflowStepError as exc:
-                status = exc.result.status
-                if exc.index == 0 and status is not None and 400 <= status < 500:
-                    # The caller's input was refused by the first step: that is the caller's error, and
-                    # the step's own answer (field-level messages) tells them what to fix.
-                    await _answer(
-                        send,
-                        status,
-                        _json({"error": "input_rejected", "message": str(exc), "step": _output(exc.result)}),
-                    )
-                else:
-                    await _answer(send, 502, _json({"error": "workflow_failed", "message": str(exc)}))
-                return
-            except (ValueError, RuntimeError) as exc:
-                await _answer(send, 502, _json({"error": "workflow_failed", "message": str(exc)}))
-                return
-            await _answer(send, 200, _json({"workflow": target, "output": output}))
-            return
-        await _answer(send, 404, _json({"error": "not_found", "message": f"no route {method} {path}"}))
+        if scope["type"] == "http":
+            await _send(send, await _answer_request(router, scope, receive))
 
     return app
 
@@ -559,12 +636,7 @@ def run_serve(
         sock = stack.enter_context(_free_socket(options.host, options.port, "webhooks (--port)"))
         stack.enter_context(_uvicorn(build_app(runtime, report), sock, "opsfn-webhooks"))
         url = f"http://{options.host}:{sock.getsockname()[1]}"
-        routes = tuple(
-            (e.properties.method, e.properties.path, name)
-            for name, fn in template.functions.items()
-            for e in fn.events.values()
-            if isinstance(e, WebhookEvent)
-        )
+        routes = tuple((route.method, route.path, name) for name, _, route in template.webhook_routes())
         echo(f"webhooks on {url}" + (f"; emulator on {emulator_url}" if emulator_url else ""))
         for method, path, name in routes:
             echo(f"  {method:<6} {url}{path}  -> {name}")

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -101,34 +101,38 @@ class EventGridProps(_Model):
     types: list[str] = Field(alias="Types", min_length=1)
 
 
-class WebhookEvent(_Model):
+P = TypeVar("P", bound=_Model)
+
+
+class _Event(_Model, Generic[P]):
+    """One entry of a function's ``Events``: a ``Type`` (each subclass narrows it) and ``Properties``."""
+
+    type: str = Field(alias="Type")
+    properties: P = Field(alias="Properties")
+
+
+class WebhookEvent(_Event[WebhookProps]):
     type: Literal["Webhook"] = Field(alias="Type")
-    properties: WebhookProps = Field(alias="Properties")
 
 
-class TimerEvent(_Model):
+class TimerEvent(_Event[TimerProps]):
     type: Literal["Timer"] = Field(alias="Type")
-    properties: TimerProps = Field(alias="Properties")
 
 
-class KafkaEvent(_Model):
+class KafkaEvent(_Event[KafkaProps]):
     type: Literal["Kafka"] = Field(alias="Type")
-    properties: KafkaProps = Field(alias="Properties")
 
 
-class SmnEvent(_Model):
+class SmnEvent(_Event[SmnProps]):
     type: Literal["Smn"] = Field(alias="Type")
-    properties: SmnProps = Field(alias="Properties")
 
 
-class CtsEvent(_Model):
+class CtsEvent(_Event[CtsProps]):
     type: Literal["Cts"] = Field(alias="Type")
-    properties: CtsProps = Field(alias="Properties")
 
 
-class EventGridEvent(_Model):
+class EventGridEvent(_Event[EventGridProps]):
     type: Literal["EventGrid"] = Field(alias="Type")
-    properties: EventGridProps = Field(alias="Properties")
 
 
 EventSpec = Annotated[
@@ -219,6 +223,15 @@ class Template(_Model):
 
     def environment(self, fn: FunctionSpec) -> dict[str, str]:
         return {**self.globals.environment.variables, **fn.environment.variables}
+
+    def webhook_routes(self) -> list[tuple[str, str, WebhookProps]]:
+        """``(function, event name, route)`` of every Webhook event, in template order."""
+        return [
+            (name, event_name, event.properties)
+            for name, fn in self.functions.items()
+            for event_name, event in fn.events.items()
+            if isinstance(event, WebhookEvent)
+        ]
 
 
 def _format_validation(exc: ValidationError) -> list[str]:

@@ -86,6 +86,8 @@ def test_zip_layout_and_size(built: Built) -> None:
     assert f"{size / 1024 / 1024:.2f} MB" in built.output
     names = set(zipfile.ZipFile(zip_path).namelist())
     assert {"index.py", "functions/__init__.py", "functions/demo/handler.py", "shared/runtime.py"} <= names
+    # Development tooling (the fake platform contexts included) never ships.
+    assert not any(n.startswith("devkit/") or "fake_contexts" in n or "triggers/testing" in n for n in names)
     # The developer's stale 3.11 byte code never ships; type stubs neither.
     assert not any(n.endswith((".pyi", ".cpython-311.pyc")) for n in names)
     pycs = {n for n in names if n.endswith(".pyc")}

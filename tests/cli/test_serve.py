@@ -114,6 +114,9 @@ def test_webhook_queue_workflow_and_feeds(served: tuple[ServeInfo, list[str], Pa
         assert answer.headers["x-request-id"]
         assert client.post("/hooks/demo", content=body).status_code == 401  # verification runs for real
         assert client.get("/hooks/demo").status_code == 405
+        assert client.get("/hooks/demo").headers["allow"] == "POST"  # the router knows the route's methods
+        assert client.get("/queue/demo").headers["allow"] == "POST"
+        assert client.post("/healthz").headers["allow"] == "GET"
         assert client.post("/nowhere").status_code == 404
 
         batch = client.post(

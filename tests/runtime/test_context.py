@@ -11,11 +11,11 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
+from devkit.fake_contexts import FakeFunctionGraphContext, scf_context
 from shared.clients.base import ServiceClient
 from shared.http import use_transport
 from shared.runtime import FunctionApp, Invocation, RecordOutcome
 from shared.triggers.local import queue_event, webhook_event
-from shared.triggers.testing import FakeFunctionGraphContext, scf_context
 
 
 class Ping(BaseModel):

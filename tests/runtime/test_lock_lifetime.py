@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from devkit.fake_contexts import FakeFunctionGraphContext
 from shared.idempotency import Idempotency
 from shared.idempotency.memory import MemoryStore
 from shared.idempotency.store import INPROGRESS
 from shared.runtime import FunctionApp, Invocation, RecordOutcome
 from shared.runtime_stored import shared_key
 from shared.triggers.local import queue_event, webhook_event
-from shared.triggers.testing import FakeFunctionGraphContext
 
 TIMEOUT = 7.0
 

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from devkit.fake_contexts import FakeFunctionGraphContext
 from functions.license_purchase.handler import handler as purchase_handler
 from shared.log import configure_logging, get_logger
 from shared.runtime import FunctionApp, Invocation
 from shared.triggers.local import webhook_event
-from shared.triggers.testing import FakeFunctionGraphContext
 from tests.functions import conftest as functions_conftest
 from tests.functions.conftest import Wired, kafka, purchase_body
 

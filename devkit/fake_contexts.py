@@ -1,4 +1,7 @@
-"""Fake platform contexts for tests and ``opsfn invoke`` (``devkit`` may not be imported from ``shared``).
+"""Fake platform contexts for ``opsfn invoke``, the benchmarks and the tests.
+
+They live in ``devkit`` because only development tooling builds contexts: on the platform, FunctionGraph and
+SCF pass their own, so the function packages do not carry these.
 
 :class:`FakeFunctionGraphContext` implements the documented context methods (``reference/platform.md``
 §1) with the remaining-time rule of the OTC mock: ``timeout*1000 + start_ms - now_ms``.
