@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from devkit.emulator.core import tencent_error
-from devkit.emulator.services.tencent_apigw_common import (
+from devkit.emulator.services.tencent_apigw.handlers.common import (
     Action,
     ActionContext,
     filtered_page,
@@ -22,8 +22,8 @@ from devkit.emulator.services.tencent_apigw_common import (
     matches_all,
     page,
 )
-from devkit.emulator.services.tencent_apigw_params import Params
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.params import Params
+from devkit.emulator.services.tencent_apigw.state import (
     ApiKey,
     PlanBinding,
     TencentApigwBackend,

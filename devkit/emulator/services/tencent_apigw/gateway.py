@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from devkit.emulator.core import Call, Route, Service, json_response
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.state import (
     ApiState,
     ServiceState,
     TencentApigwBackend,

@@ -15,8 +15,8 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from devkit.emulator.core import tencent_error
-from devkit.emulator.services.tencent_apigw_params import ENVIRONMENTS, Params
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.params import ENVIRONMENTS, Params
+from devkit.emulator.services.tencent_apigw.state import (
     ApiState,
     ServiceState,
     TencentApigwBackend,

@@ -18,15 +18,15 @@ from collections.abc import Callable
 from typing import Any
 
 from devkit.emulator.core import tencent_error
-from devkit.emulator.services.tencent_apigw_common import (
+from devkit.emulator.services.tencent_apigw.handlers.common import (
     Action,
     ActionContext,
     filtered_page,
     fuzzy_match,
     matches_all,
 )
-from devkit.emulator.services.tencent_apigw_params import Params
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.params import Params
+from devkit.emulator.services.tencent_apigw.state import (
     ApiKey,
     TencentApigwBackend,
     iso,

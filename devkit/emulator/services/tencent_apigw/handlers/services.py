@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from devkit.emulator.core import tencent_error
-from devkit.emulator.services.tencent_apigw_common import (
+from devkit.emulator.services.tencent_apigw.handlers.common import (
     Action,
     ActionContext,
     filtered_page,
@@ -14,8 +14,8 @@ from devkit.emulator.services.tencent_apigw_common import (
     fuzzy_match,
     plans_bound_to,
 )
-from devkit.emulator.services.tencent_apigw_params import ENVIRONMENTS, Params
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.params import ENVIRONMENTS, Params
+from devkit.emulator.services.tencent_apigw.state import (
     ApiState,
     EnvState,
     ServiceState,

@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from devkit.emulator.core import tencent_error
-from devkit.emulator.services.tencent_apigw_common import (
+from devkit.emulator.services.tencent_apigw.handlers.common import (
     Action,
     ActionContext,
     find_service,
     page,
 )
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.state import (
     ReleaseRecord,
     Version,
 )

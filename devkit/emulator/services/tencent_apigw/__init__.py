@@ -39,19 +39,19 @@ from devkit.emulator.core import (
     json_response,
     tencent_error,
 )
-from devkit.emulator.services import (
-    tencent_apigw_apis,
-    tencent_apigw_apps,
-    tencent_apigw_keys,
-    tencent_apigw_plans,
-    tencent_apigw_releases,
-    tencent_apigw_services,
+from devkit.emulator.services.tencent_apigw.handlers import (
+    apis as tencent_apigw_apis,
+    apps as tencent_apigw_apps,
+    keys as tencent_apigw_keys,
+    plans as tencent_apigw_plans,
+    releases as tencent_apigw_releases,
+    services as tencent_apigw_services,
 )
-from devkit.emulator.services.tencent_apigw_common import Action, ActionContext
-from devkit.emulator.services.tencent_apigw_gateway import make_gateway_service
-from devkit.emulator.services.tencent_apigw_params import Params, unflatten_v1
-from devkit.emulator.services.tencent_apigw_schema import PARAMETERS
-from devkit.emulator.services.tencent_apigw_state import DEFAULT_QUOTAS, Quotas, TencentApigwBackend
+from devkit.emulator.services.tencent_apigw.handlers.common import Action, ActionContext
+from devkit.emulator.services.tencent_apigw.gateway import make_gateway_service
+from devkit.emulator.services.tencent_apigw.params import Params, unflatten_v1
+from devkit.emulator.services.tencent_apigw.schema import PARAMETERS
+from devkit.emulator.services.tencent_apigw.state import DEFAULT_QUOTAS, Quotas, TencentApigwBackend
 from devkit.emulator.verification import tencent_isolation_key, tencent_v1_params
 
 __all__ = ["ACTIONS", "API_VERSION", "make_service"]
