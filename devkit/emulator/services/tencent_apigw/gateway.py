@@ -22,20 +22,22 @@ pluggable ``http_backend`` (502 when none is plugged in), so smoke tests can be 
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import re
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import timedelta
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
 from devkit.emulator.core import Call, Route, Service, json_response
+from devkit.emulator.services.tencent_apigw.protocol import no_such_api
 from devkit.emulator.services.tencent_apigw.state import (
     ApiState,
+    Clock,
     ServiceState,
     TencentApigwBackend,
     UsagePlan,
@@ -45,7 +47,7 @@ from devkit.routing import register_convertor
 if TYPE_CHECKING:
     from shared.auth import TencentApigwAuthorization
 
-__all__ = ["GATEWAY_PREFIX", "make_gateway_service"]
+__all__ = ["GATEWAY_PREFIX", "invoke_api", "make_gateway_service"]
 
 GATEWAY_PREFIX = "/tencent-apigw"
 _ENVS = "test|prepub|release"
@@ -59,8 +61,6 @@ _ID = re.compile(r'\bid\s*=\s*"[^"]+"')
 _SIGNATURE = re.compile(r'\bsignature\s*=\s*"[^"]+"')
 X_DATE_MAX_SKEW = timedelta(minutes=15)
 
-Clock = Callable[[], datetime]
-
 
 def _message(status: int, text: str, headers: dict[str, str] | None = None) -> httpx.Response:
     return json_response(status, {"message": text}, headers)
@@ -72,26 +72,24 @@ class _Refused(Exception):
         self.response = response
 
 
-def make_gateway_service(
-    cloud: Service[TencentApigwBackend], clock: Clock, lock: AbstractContextManager[Any]
-) -> Service[None]:
+def make_gateway_service(cloud: Service[TencentApigwBackend]) -> Service[None]:
     """A companion service without cloud-API verification that serves the published APIs of ``cloud``.
 
-    ``lock`` is the one the cloud-API actions hold, so a call never sees a half-applied mutation.
+    It shares the cloud service's lock, so a call never sees a half-applied mutation.
     """
-    gateway: Service[None] = Service("tencent_apigw_gateway", lambda key: None, auth="none")
+    handler = functools.partial(invoke_api, cloud)
+    routes = [
+        Route(m, template, "InvokeApi", handler) for m in _SERVED_METHODS for template in (_BY_PATH, _BY_HOST)
+    ]
+    return Service("tencent_apigw_gateway", lambda key: None, routes=routes, auth="none", lock=cloud.lock)
 
-    def handle(call: Call, _unused: None) -> httpx.Response:
-        try:
-            with lock:
-                return _invoke(cloud, clock, call)
-        except _Refused as refused:
-            return refused.response
 
-    for method in _SERVED_METHODS:
-        gateway.add(Route(method, _BY_PATH, "InvokeApi", handle))
-        gateway.add(Route(method, _BY_HOST, "InvokeApi", handle))
-    return gateway
+def invoke_api(cloud: Service[TencentApigwBackend], call: Call, _unused: None) -> httpx.Response:
+    """Serve one call of a published API (both addressing schemes)."""
+    try:
+        return _invoke(cloud, call)
+    except _Refused as refused:
+        return refused.response
 
 
 def _locate(cloud: Service[TencentApigwBackend], service_id: str) -> tuple[TencentApigwBackend, ServiceState]:
@@ -102,20 +100,13 @@ def _locate(cloud: Service[TencentApigwBackend], service_id: str) -> tuple[Tence
     raise _Refused(_message(404, f"The service {service_id} does not exist."))
 
 
-def _invoke(cloud: Service[TencentApigwBackend], clock: Clock, call: Call) -> httpx.Response:
+def _invoke(cloud: Service[TencentApigwBackend], call: Call) -> httpx.Response:
     request = call.request
     service_id = call.path_params.get("service_id")
     if service_id is None:
         found = _HOST_SERVICE.match(request.headers.get("host", ""))
         if found is None:
-            return json_response(
-                404,
-                {
-                    "error_code": "APIGW.0101",
-                    "error_msg": "The API does not exist or has not been published in the environment: "
-                    f"{request.method} {request.url.path}",
-                },
-            )
+            return no_such_api(request)
         service_id = found.group("service_id")
     environment = call.path_params["environment"]
     api_path = call.path_params.get("api_path") or "/"
@@ -127,7 +118,7 @@ def _invoke(cloud: Service[TencentApigwBackend], clock: Clock, call: Call) -> ht
     api, suffix = _match_api(version.apis.values(), request.method, api_path)
     headers = {"X-Api-ID": api.api_id, "X-Service-ID": service.service_id}
     if api.auth_type == "SECRET":
-        headers.update(_check_key_pair(backend, service, environment, api, request, clock))
+        headers.update(_check_key_pair(backend, service, environment, api, request))
     elif api.auth_type != "NONE":
         raise _Refused(_message(403, f"{api.auth_type} authentication is not emulated; use SECRET or NONE."))
     return _backend_response(backend, api, request, suffix, headers)
@@ -217,13 +208,12 @@ def _check_key_pair(
     environment: str,
     api: ApiState,
     request: httpx.Request,
-    clock: Clock,
 ) -> dict[str, str]:
     from shared.auth import tencent_apigw_signature
 
     authorization = _parse_authorization(request)
     names = [n.lower() for n in authorization.headers]
-    signing_string = _signing_string(request, names, clock)
+    signing_string = _signing_string(request, names, backend.clock)
     secret_id = authorization.secret_id
     key = backend.api_keys.get(secret_id)
     plan = next((p for p in _plans_for(backend, service, environment, api) if secret_id in p.key_ids), None)

@@ -27,6 +27,7 @@ __all__ = [
     "ApiKey",
     "ApiState",
     "AppBinding",
+    "Clock",
     "EnvState",
     "PlanBinding",
     "Quotas",
@@ -73,6 +74,10 @@ def _unused(taken: Container[str], make: Callable[[], str]) -> str:
         candidate = make()
         if candidate not in taken:
             return candidate
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def random_secret(length: int) -> str:
@@ -159,7 +164,7 @@ class PlanBinding:
     service_id: str
     environment: str
     api_id: str = ""
-    bound_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc), compare=False)
+    bound_at: datetime = field(default_factory=utc_now, compare=False)
 
 
 @dataclass
@@ -199,14 +204,18 @@ class ApiApp:
 HttpBackend = Callable[[httpx.Request], httpx.Response]
 """Answers the gateway's call to an HTTP backend; tests plug one in to make a smoke test pass or fail."""
 
+Clock = Callable[[], datetime]
+"""Returns an aware UTC datetime: the emulator's clock, so tests can move time."""
+
 
 @dataclass
 class TencentApigwBackend:
-    """Everything one account owns in one region."""
+    """Everything one account owns in one region, with the limits and clock the emulator was built with."""
 
     account: str
     region: str
     quotas: Quotas = DEFAULT_QUOTAS
+    clock: Clock = utc_now
     services: dict[str, ServiceState] = field(default_factory=dict)
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
     usage_plans: dict[str, UsagePlan] = field(default_factory=dict)
