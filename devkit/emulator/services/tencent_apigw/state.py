@@ -232,6 +232,18 @@ class TencentApigwBackend:
         self._last_version = name
         return name
 
+    def link_key(self, plan: UsagePlan, key: ApiKey) -> None:
+        """Bind ``key`` to ``plan``; both sides record the binding."""
+        plan.key_ids.append(key.access_key_id)
+        key.plan_ids.append(plan.plan_id)
+
+    def unlink_key(self, plan: UsagePlan, key_id: str) -> None:
+        """Undo :meth:`link_key` (the key may already be gone)."""
+        plan.key_ids.remove(key_id)
+        key = self.api_keys.get(key_id)
+        if key is not None:
+            key.plan_ids.remove(plan.plan_id)
+
     def new_service_id(self) -> str:
         return _unused(self.services, lambda: random_id("service-"))
 

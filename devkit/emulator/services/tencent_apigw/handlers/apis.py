@@ -12,14 +12,15 @@ from typing import Any
 
 from devkit.emulator.core import tencent_error
 from devkit.emulator.services.tencent_apigw.handlers.common import (
-    Action,
     ActionContext,
     api_environments,
+    api_fields,
     filtered_page,
     find_api,
     find_service,
     fuzzy_match,
     plans_bound_to,
+    within_limit,
 )
 from devkit.emulator.services.tencent_apigw.params import Params
 from devkit.emulator.services.tencent_apigw.state import (
@@ -28,20 +29,6 @@ from devkit.emulator.services.tencent_apigw.state import (
     TencentApigwBackend,
     iso,
 )
-
-__all__ = [
-    "ACTIONS",
-    "API_NAME_MAX",
-    "API_PROTOCOLS",
-    "API_TYPES",
-    "AUTH_TYPES",
-    "MAX_SERVICE_TIMEOUT",
-    "METHODS",
-    "MODIFY_SERVICE_TYPES",
-    "SERVICE_TYPES",
-    "api_info",
-]
-
 
 API_PROTOCOLS = ("HTTP", "WEBSOCKET")
 
@@ -240,11 +227,12 @@ def create_api(ctx: ActionContext) -> dict[str, Any]:
     service = find_service(backend, p.text("ServiceId"))
     fields = _validate_api(p, existing=None)
     _check_unique(service, fields, "")
-    if len(service.apis) >= backend.quotas.apis_per_service:
-        raise tencent_error(
-            "LimitExceeded.ApiCountLimitExceeded",
-            f"At most {backend.quotas.apis_per_service} APIs per service.",
-        )
+    within_limit(
+        len(service.apis) + 1,
+        backend.quotas.apis_per_service,
+        "LimitExceeded.ApiCountLimitExceeded",
+        f"At most {backend.quotas.apis_per_service} APIs per service.",
+    )
     api_id = backend.new_api_id(service)
     api = ApiState(api_id=api_id, created=ctx.now, modified=ctx.now, **fields)
     service.apis[api_id] = api
@@ -298,20 +286,9 @@ def api_info(service: ServiceState, api: ApiState) -> dict[str, Any]:
     """The ``ApiInfo`` structure (DescribeApi)."""
     info = api.info
     return {
-        "ServiceId": service.service_id,
+        **api_fields(service, api),
         "ServiceName": service.name,
         "ServiceDesc": service.desc,
-        "ApiId": api.api_id,
-        "ApiDesc": info.get("ApiDesc", ""),
-        "CreatedTime": iso(api.created),
-        "ModifiedTime": iso(api.modified),
-        "ApiName": api.name,
-        "ApiType": info.get("ApiType", "NORMAL"),
-        "Protocol": info.get("Protocol", "HTTP"),
-        "AuthType": api.auth_type,
-        "ApiBusinessType": info.get("ApiBusinessType", ""),
-        "AuthRelationApiId": info.get("AuthRelationApiId", ""),
-        "IsDebugAfterCharge": bool(info.get("IsDebugAfterCharge", False)),
         "RequestConfig": {"Path": api.path, "Method": api.method},
         "ResponseType": info.get("ResponseType", ""),
         "ResponseSuccessExample": info.get("ResponseSuccessExample", ""),
@@ -358,21 +335,11 @@ _API_FILTERS = (
 
 
 def _des_apis_status(service: ServiceState, api: ApiState) -> dict[str, Any]:
+    """The ``DesApisStatus`` structure (DescribeApisStatus)."""
     return {
-        "ServiceId": service.service_id,
-        "ApiId": api.api_id,
-        "ApiDesc": api.info.get("ApiDesc", ""),
-        "CreatedTime": iso(api.created),
-        "ModifiedTime": iso(api.modified),
-        "ApiName": api.name,
+        **api_fields(service, api),
         "VpcId": 0,
         "UniqVpcId": "",
-        "ApiType": api.info.get("ApiType", "NORMAL"),
-        "Protocol": api.info.get("Protocol", "HTTP"),
-        "IsDebugAfterCharge": bool(api.info.get("IsDebugAfterCharge", False)),
-        "AuthType": api.auth_type,
-        "ApiBusinessType": api.info.get("ApiBusinessType", ""),
-        "AuthRelationApiId": api.info.get("AuthRelationApiId", ""),
         "Tags": [],
         "Path": api.path,
         "Method": api.method,
@@ -417,12 +384,3 @@ def _api_matches(
             if plan_id in excluded and api_id in ("", api.api_id):
                 return False
     return True
-
-
-ACTIONS: dict[str, Action] = {
-    "CreateApi": create_api,
-    "ModifyApi": modify_api,
-    "DeleteApi": delete_api,
-    "DescribeApi": describe_api,
-    "DescribeApisStatus": describe_apis_status,
-}
