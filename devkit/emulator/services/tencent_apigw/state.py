@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -232,17 +232,28 @@ class TencentApigwBackend:
         self._last_version = name
         return name
 
-    def link_key(self, plan: UsagePlan, key: ApiKey) -> None:
-        """Bind ``key`` to ``plan``; both sides record the binding."""
-        plan.key_ids.append(key.access_key_id)
-        key.plan_ids.append(plan.plan_id)
+    def link_keys(self, plan: UsagePlan, keys: Iterable[ApiKey], now: datetime) -> None:
+        """Bind ``keys`` to ``plan``; both sides record the binding."""
+        for key in keys:
+            plan.key_ids.append(key.access_key_id)
+            key.plan_ids.append(plan.plan_id)
+        plan.modified = now
 
-    def unlink_key(self, plan: UsagePlan, key_id: str) -> None:
-        """Undo :meth:`link_key` (the key may already be gone)."""
-        plan.key_ids.remove(key_id)
-        key = self.api_keys.get(key_id)
-        if key is not None:
-            key.plan_ids.remove(plan.plan_id)
+    def unlink_keys(self, plan: UsagePlan, key_ids: Iterable[str], now: datetime) -> None:
+        """Undo :meth:`link_keys` (a key may already be gone)."""
+        for key_id in list(key_ids):
+            plan.key_ids.remove(key_id)
+            key = self.api_keys.get(key_id)
+            if key is not None:
+                key.plan_ids.remove(plan.plan_id)
+        plan.modified = now
+
+    def forget_app_bindings(self, service_id: str, api_id: str = "") -> None:
+        """Drop the app bindings of a deleted service, or of one deleted API of it."""
+        for app in self.apps.values():
+            app.bindings = [
+                b for b in app.bindings if b.service_id != service_id or api_id not in ("", b.api_id)
+            ]
 
     def new_service_id(self) -> str:
         return _unused(self.services, lambda: random_id("service-"))

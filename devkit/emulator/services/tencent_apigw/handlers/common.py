@@ -148,9 +148,12 @@ def find_key(backend: TencentApigwBackend, key_id: str) -> ApiKey:
 
 
 def within_limit(total: int, limit: int, code: str, message: str) -> None:
-    """Refuse with the limit's error code when an operation would bring ``total`` above ``limit``."""
+    """Refuse with ``code`` when an operation would bring ``total`` above ``limit``.
+
+    ``{}`` in ``message`` stands for the limit.
+    """
     if total > limit:
-        raise tencent_error(code, message)
+        raise tencent_error(code, message.format(limit))
 
 
 class Described(Protocol):

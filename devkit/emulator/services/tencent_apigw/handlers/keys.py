@@ -91,7 +91,7 @@ def create_api_key(ctx: ActionContext) -> dict[str, Any]:
         len(backend.api_keys) + 1,
         backend.quotas.api_keys,
         "LimitExceeded.ApiKeyCountLimitExceeded",
-        f"At most {backend.quotas.api_keys} key pairs per tenant.",
+        "At most {} key pairs per tenant.",
     )
     key = ApiKey(
         access_key_id=key_id,

@@ -78,7 +78,7 @@ def create_usage_plan(ctx: ActionContext) -> dict[str, Any]:
         len(backend.usage_plans) + 1,
         backend.quotas.usage_plans,
         "LimitExceeded.UsagePlanLimitExceeded",
-        f"At most {backend.quotas.usage_plans} usage plans per tenant.",
+        "At most {} usage plans per tenant.",
     )
     plan = UsagePlan(
         plan_id=backend.new_plan_id(),
@@ -111,8 +111,7 @@ def delete_usage_plan(ctx: ActionContext) -> dict[str, Any]:
         raise tencent_error(
             "UnsupportedOperation.UsagePlanInUse", "The usage plan is bound to environments; unbind it first."
         )
-    for key_id in list(plan.key_ids):
-        backend.unlink_key(plan, key_id)
+    backend.unlink_keys(plan, plan.key_ids, ctx.now)
     del backend.usage_plans[plan.plan_id]
     return {"Result": True}
 
@@ -177,9 +176,11 @@ def _bindable_key(backend: TencentApigwBackend, plan: UsagePlan, key_id: str) ->
             "UnsupportedOperation.UnsupportedBindApiKey",
             f"The key `{key_id}` is in usage plan {other}, which is bound to the same environment.",
         )
-    limit = backend.quotas.plans_per_key
     within_limit(
-        len(key.plan_ids) + 1, limit, "LimitExceeded", f"A key can be bound to at most {limit} usage plans."
+        len(key.plan_ids) + 1,
+        backend.quotas.plans_per_key,
+        "LimitExceeded",
+        "A key can be bound to at most {} usage plans.",
     )
     return key
 
@@ -191,13 +192,13 @@ def bind_secret_ids(ctx: ActionContext) -> dict[str, Any]:
     if len(set(key_ids)) != len(key_ids):
         raise tencent_error("InvalidParameterValue.InvalidAccessKeyIds", "AccessKeyIds contains duplicates.")
     keys = [_bindable_key(backend, plan, key_id) for key_id in key_ids]
-    limit = backend.quotas.keys_per_plan
     within_limit(
-        len(plan.key_ids) + len(keys), limit, "LimitExceeded", f"A usage plan can bind at most {limit} keys."
+        len(plan.key_ids) + len(keys),
+        backend.quotas.keys_per_plan,
+        "LimitExceeded",
+        "A usage plan can bind at most {} keys.",
     )
-    for key in keys:
-        backend.link_key(plan, key)
-    plan.modified = ctx.now
+    backend.link_keys(plan, keys, ctx.now)
     return {"Result": True}
 
 
@@ -205,14 +206,12 @@ def unbind_secret_ids(ctx: ActionContext) -> dict[str, Any]:
     p, backend = ctx.params, ctx.backend
     plan = find_plan(backend, p.text("UsagePlanId"))
     key_ids = p.str_list("AccessKeyIds", required=True)
-    for key_id in key_ids:
-        if key_id not in plan.key_ids:
-            raise tencent_error(
-                "ResourceNotFound.InvalidAccessKeyId", f"The key `{key_id}` is not bound to this usage plan."
-            )
-    for key_id in key_ids:
-        backend.unlink_key(plan, key_id)
-    plan.modified = ctx.now
+    unbound = next((key_id for key_id in key_ids if key_id not in plan.key_ids), None)
+    if unbound is not None:
+        raise tencent_error(
+            "ResourceNotFound.InvalidAccessKeyId", f"The key `{unbound}` is not bound to this usage plan."
+        )
+    backend.unlink_keys(plan, key_ids, ctx.now)
     return {"Result": True}
 
 
@@ -334,7 +333,6 @@ def bind_environment(ctx: ActionContext) -> dict[str, Any]:
     target = wanted[0]
     _check_one_level(backend, target)
     env = {(target.service_id, target.environment)}
-    limit = backend.quotas.apis_per_plan
     for plan in plans:
         for key_id in plan.key_ids:
             other = _key_conflict(backend, plan, backend.api_keys[key_id], env)
@@ -346,9 +344,9 @@ def bind_environment(ctx: ActionContext) -> dict[str, Any]:
         new = [b for b in wanted if b not in plan.bindings]
         within_limit(
             sum(1 for b in plan.bindings if b.api_id) + sum(1 for b in new if b.api_id),
-            limit,
+            backend.quotas.apis_per_plan,
             "LimitExceeded",
-            f"A usage plan can be bound to at most {limit} APIs.",
+            "A usage plan can be bound to at most {} APIs.",
         )
         plan.bindings.extend(new)
         plan.modified = ctx.now

@@ -68,7 +68,7 @@ def create_service(ctx: ActionContext) -> dict[str, Any]:
         len(backend.services) + 1,
         backend.quotas.services,
         "LimitExceeded.ServiceCountLimitExceeded",
-        f"At most {backend.quotas.services} services per tenant; delete services and retry.",
+        "At most {} services per tenant; delete services and retry.",
     )
     service_id = backend.new_service_id()
     host = f"{service_id}-{backend.account}.{backend.region}.apigateway.opsfn.internal"
@@ -124,8 +124,7 @@ def delete_service(ctx: ActionContext) -> dict[str, Any]:
             "UnsupportedOperation.UnsupportedDeleteService",
             f"The service is in use ({what}); take it offline and unbind its usage plans first.",
         )
-    for app in backend.apps.values():
-        app.bindings = [b for b in app.bindings if b.service_id != service.service_id]
+    backend.forget_app_bindings(service.service_id)
     del backend.services[service.service_id]
     return {"Result": True}
 
