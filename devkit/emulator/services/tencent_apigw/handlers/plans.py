@@ -52,7 +52,8 @@ def _plan_limits(p: Params, max_num: int, defaults: tuple[int, int]) -> tuple[in
     return num, qps
 
 
-def _plan_info(plan: UsagePlan) -> dict[str, Any]:
+def _plan_status(plan: UsagePlan) -> dict[str, Any]:
+    """The ``UsagePlanStatusInfo`` structure (DescribeUsagePlansStatus)."""
     return {
         "UsagePlanId": plan.plan_id,
         "UsagePlanName": plan.name,
@@ -61,6 +62,13 @@ def _plan_info(plan: UsagePlan) -> dict[str, Any]:
         "MaxRequestNum": plan.max_request_num,
         "CreatedTime": iso(plan.created),
         "ModifiedTime": iso(plan.modified),
+    }
+
+
+def _plan_info(plan: UsagePlan) -> dict[str, Any]:
+    """The ``UsagePlanInfo`` structure: the status plus the plan's keys and environments."""
+    return {
+        **_plan_status(plan),
         "BindSecretIdTotalCount": len(plan.key_ids),
         "BindSecretIds": list(plan.key_ids),
         "BindEnvironmentTotalCount": len(plan.bindings),
@@ -130,21 +138,8 @@ _PLAN_CHECKS: dict[str, Callable[[UsagePlan, list[str]], bool]] = {
 
 
 def describe_usage_plans_status(ctx: ActionContext) -> dict[str, Any]:
-    backend = ctx.backend
-    items, total = filtered_page(ctx.params, backend.usage_plans, _PLAN_CHECKS, matches_all(_PLAN_CHECKS))
-    rows = [
-        {
-            "UsagePlanId": plan.plan_id,
-            "UsagePlanName": plan.name,
-            "UsagePlanDesc": plan.desc,
-            "MaxRequestNumPreSec": plan.max_request_num_pre_sec,
-            "MaxRequestNum": plan.max_request_num,
-            "CreatedTime": iso(plan.created),
-            "ModifiedTime": iso(plan.modified),
-        }
-        for plan in items
-    ]
-    return {"Result": {"TotalCount": total, "UsagePlanStatusSet": rows}}
+    items, total = filtered_page(ctx.params, ctx.backend.usage_plans, _PLAN_CHECKS, matches_all(_PLAN_CHECKS))
+    return {"Result": {"TotalCount": total, "UsagePlanStatusSet": [_plan_status(plan) for plan in items]}}
 
 
 def _environments_of(plan: UsagePlan) -> set[tuple[str, str]]:
