@@ -7,7 +7,7 @@ import httpx
 from devkit.emulator.core import Emulator
 from devkit.emulator.credentials import DEMO_TENCENT_SECRET_ID, DEMO_TENCENT_SECRET_KEY
 from devkit.emulator.registry import build_emulator
-from devkit.emulator.services.tencent_apigw_state import Quotas, TencentApigwBackend
+from devkit.emulator.services.tencent_apigw.state import Quotas, TencentApigwBackend
 from shared.auth import TencentTC3Auth
 from shared.clients.tencent_apigw import ApiSpec, RequestConfig
 from shared.http import make_client

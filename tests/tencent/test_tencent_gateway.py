@@ -183,3 +183,21 @@ async def test_unemulated_auth_types_say_so(
     async with _caller(tc_emulator) as caller:
         answer = await caller.get(f"/tencent-apigw/{service_id}/release/hello")
     assert answer.status_code == 403 and "not emulated" in answer.json()["message"]
+
+
+async def test_the_gateway_shares_the_cloud_lock_and_serves_restored_snapshots(
+    client: TencentApigwClient, tc_emulator: Emulator
+) -> None:
+    """Both planes run under the cloud service's lock; a snapshot (deep copy, clock included) restores what
+    the gateway serves."""
+    cloud, gateway = tc_emulator.service("tencent_apigw"), tc_emulator.service("tencent_apigw_gateway")
+    assert gateway.lock is cloud.lock
+    service_id, key_id, secret = await _published(client)
+    url = f"/tencent-apigw/{service_id}/release/hello"
+    saved = tc_emulator.snapshot()
+    await client.unrelease_service(service_id, "release")
+    async with _caller(tc_emulator, TencentApigwKeyAuth(key_id, secret)) as caller:
+        assert (await caller.get(url)).status_code == 404
+        tc_emulator.restore(saved)
+        restored = await caller.get(url)
+    assert restored.status_code == 200 and restored.json() == {"hi": 1}

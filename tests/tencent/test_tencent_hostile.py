@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from devkit.emulator.credentials import DEMO_TENCENT_SECRET_ID, DEMO_TENCENT_SECRET_KEY
 from devkit.emulator.registry import build_emulator
-from devkit.emulator.services.tencent_apigw_schema import PARAMETERS
+from devkit.emulator.services.tencent_apigw.routes import PARAMETERS
 from shared.auth import TencentTC3Auth
 
 ENDPOINT = "https://apigateway.tencentcloudapi.com"

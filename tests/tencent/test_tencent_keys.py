@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from tc_helpers import build_tencent_emulator, mock_api
 
-from devkit.emulator.services.tencent_apigw_state import Quotas
+from devkit.emulator.services.tencent_apigw.state import Quotas
 from shared.clients.tencent_apigw import TencentApigwClient
 from shared.config import Settings
 from shared.errors import BadRequestError, ConflictError, NotFoundError, QuotaExceededError

@@ -21,8 +21,8 @@ import pytest
 
 from devkit.emulator.core import Emulator
 from devkit.emulator.credentials import DEMO_TENCENT_SECRET_ID
-from devkit.emulator.services import tencent_apigw_apis
-from devkit.emulator.services.tencent_apigw_state import ApiState, TencentApigwBackend
+from devkit.emulator.services.tencent_apigw.handlers import apis as tencent_apigw_apis
+from devkit.emulator.services.tencent_apigw.state import ApiState, TencentApigwBackend
 from shared.clients.tencent_apigw import ApiSpec, RequestConfig, TencentApigwClient
 from shared.config import Settings
 

@@ -10,7 +10,7 @@ import pytest
 from tc_helpers import backend_of, build_tencent_emulator, mock_api
 
 from devkit.emulator.core import Emulator
-from devkit.emulator.services.tencent_apigw_state import ApiState, Quotas
+from devkit.emulator.services.tencent_apigw.state import ApiState, Quotas
 from shared.clients.tencent_apigw import ApiSpec, RequestConfig, ServiceConfig, TencentApigwClient
 from shared.config import Settings
 from shared.errors import BadRequestError, CloudError, ConflictError, NotFoundError, QuotaExceededError

@@ -187,7 +187,7 @@ async def test_backend_timeout_accepts_the_wider_documented_bound(tc_emulator: E
 
 def test_every_action_has_its_parameter_table() -> None:
     from devkit.emulator.services.tencent_apigw import ACTIONS
-    from devkit.emulator.services.tencent_apigw_schema import PARAMETERS
+    from devkit.emulator.services.tencent_apigw.routes import PARAMETERS
 
     assert set(ACTIONS) == set(PARAMETERS)
 

@@ -22,20 +22,23 @@ pluggable ``http_backend`` (502 when none is plugged in), so smoke tests can be 
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import re
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import timedelta
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
-from devkit.emulator.core import Call, Route, Service, json_response
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.core import ApiError, Call, Route, Service, json_response
+from devkit.emulator.services.tencent_apigw.params import ENVIRONMENTS
+from devkit.emulator.services.tencent_apigw.protocol import no_such_api
+from devkit.emulator.services.tencent_apigw.state import (
     ApiState,
+    Clock,
     ServiceState,
     TencentApigwBackend,
     UsagePlan,
@@ -48,9 +51,8 @@ if TYPE_CHECKING:
 __all__ = ["GATEWAY_PREFIX", "make_gateway_service"]
 
 GATEWAY_PREFIX = "/tencent-apigw"
-_ENVS = "test|prepub|release"
 register_convertor("tencent_service", "service-[a-z0-9]+")
-register_convertor("tencent_env", _ENVS)
+register_convertor("tencent_env", "|".join(ENVIRONMENTS))
 _BY_PATH = GATEWAY_PREFIX + "/{service_id:tencent_service}/{environment:tencent_env}{api_path:path}"
 _BY_HOST = "/{environment:tencent_env}{api_path:path}"
 _HOST_SERVICE = re.compile(r"^(?P<service_id>service-[a-z0-9]+)-[^.]*\.[^.]+\.apigateway\.")
@@ -59,39 +61,26 @@ _ID = re.compile(r'\bid\s*=\s*"[^"]+"')
 _SIGNATURE = re.compile(r'\bsignature\s*=\s*"[^"]+"')
 X_DATE_MAX_SKEW = timedelta(minutes=15)
 
-Clock = Callable[[], datetime]
-
 
 def _message(status: int, text: str, headers: dict[str, str] | None = None) -> httpx.Response:
     return json_response(status, {"message": text}, headers)
 
 
-class _Refused(Exception):
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
+def _refused(status: int, text: str) -> ApiError:
+    """The gateway's own refusal shape ``{"message": ...}``."""
+    return ApiError(_message(status, text))
 
 
-def make_gateway_service(
-    cloud: Service[TencentApigwBackend], clock: Clock, lock: AbstractContextManager[Any]
-) -> Service[None]:
+def make_gateway_service(cloud: Service[TencentApigwBackend]) -> Service[None]:
     """A companion service without cloud-API verification that serves the published APIs of ``cloud``.
 
-    ``lock`` is the one the cloud-API actions hold, so a call never sees a half-applied mutation.
+    It shares the cloud service's lock, so a call never sees a half-applied mutation.
     """
-    gateway: Service[None] = Service("tencent_apigw_gateway", lambda key: None, auth="none")
-
-    def handle(call: Call, _unused: None) -> httpx.Response:
-        try:
-            with lock:
-                return _invoke(cloud, clock, call)
-        except _Refused as refused:
-            return refused.response
-
-    for method in _SERVED_METHODS:
-        gateway.add(Route(method, _BY_PATH, "InvokeApi", handle))
-        gateway.add(Route(method, _BY_HOST, "InvokeApi", handle))
-    return gateway
+    handler = functools.partial(_invoke, cloud)
+    routes = [
+        Route(m, template, "InvokeApi", handler) for m in _SERVED_METHODS for template in (_BY_PATH, _BY_HOST)
+    ]
+    return Service("tencent_apigw_gateway", lambda key: None, routes=routes, auth="none", lock=cloud.lock)
 
 
 def _locate(cloud: Service[TencentApigwBackend], service_id: str) -> tuple[TencentApigwBackend, ServiceState]:
@@ -99,23 +88,17 @@ def _locate(cloud: Service[TencentApigwBackend], service_id: str) -> tuple[Tence
         service = backend.services.get(service_id)
         if service is not None:
             return backend, service
-    raise _Refused(_message(404, f"The service {service_id} does not exist."))
+    raise _refused(404, f"The service {service_id} does not exist.")
 
 
-def _invoke(cloud: Service[TencentApigwBackend], clock: Clock, call: Call) -> httpx.Response:
+def _invoke(cloud: Service[TencentApigwBackend], call: Call, _unused: None) -> httpx.Response:
+    """Serve one call of a published API (both addressing schemes)."""
     request = call.request
     service_id = call.path_params.get("service_id")
     if service_id is None:
         found = _HOST_SERVICE.match(request.headers.get("host", ""))
         if found is None:
-            return json_response(
-                404,
-                {
-                    "error_code": "APIGW.0101",
-                    "error_msg": "The API does not exist or has not been published in the environment: "
-                    f"{request.method} {request.url.path}",
-                },
-            )
+            return no_such_api(request)
         service_id = found.group("service_id")
     environment = call.path_params["environment"]
     api_path = call.path_params.get("api_path") or "/"
@@ -123,13 +106,13 @@ def _invoke(cloud: Service[TencentApigwBackend], clock: Clock, call: Call) -> ht
     env = service.environments[environment]
     version = service.versions.get(env.version_name) if env.released else None
     if version is None:
-        raise _Refused(_message(404, f"The service is not released to the {environment} environment."))
+        raise _refused(404, f"The service is not released to the {environment} environment.")
     api, suffix = _match_api(version.apis.values(), request.method, api_path)
     headers = {"X-Api-ID": api.api_id, "X-Service-ID": service.service_id}
     if api.auth_type == "SECRET":
-        headers.update(_check_key_pair(backend, service, environment, api, request, clock))
+        headers.update(_check_key_pair(backend, service, environment, api, request))
     elif api.auth_type != "NONE":
-        raise _Refused(_message(403, f"{api.auth_type} authentication is not emulated; use SECRET or NONE."))
+        raise _refused(403, f"{api.auth_type} authentication is not emulated; use SECRET or NONE.")
     return _backend_response(backend, api, request, suffix, headers)
 
 
@@ -148,7 +131,7 @@ def _match_api(apis: Iterable[ApiState], method: str, path: str) -> tuple[ApiSta
     if prefixed:
         best = max(prefixed, key=lambda a: len(a.path))
         return best, path[len(best.path) :]
-    raise _Refused(_message(404, f"There is no api match {method} {path} in this environment."))
+    raise _refused(404, f"There is no api match {method} {path} in this environment.")
 
 
 def _parse_authorization(request: httpx.Request) -> TencentApigwAuthorization:
@@ -156,40 +139,33 @@ def _parse_authorization(request: httpx.Request) -> TencentApigwAuthorization:
 
     value = request.headers.get("authorization")
     if not value:
-        raise _Refused(
-            _message(401, "HMAC signature cannot be verified, a validate authorization header is required")
-        )
+        raise _refused(401, "HMAC signature cannot be verified, a validate authorization header is required")
     if value.strip().lower().startswith("hmac ") and not (_ID.search(value) and _SIGNATURE.search(value)):
-        raise _Refused(_message(403, "id or signature missing"))
+        raise _refused(403, "id or signature missing")
     try:
         parsed = parse_tencent_apigw_authorization(value)
     except ValueError:
-        raise _Refused(_message(403, "authorization headers is invalidate")) from None
+        raise _refused(403, "authorization headers is invalidate") from None
     if parsed.algorithm.lower() != "hmac-sha1":  # the only algorithm the document supports
-        raise _Refused(_message(403, "authorization headers is invalidate"))
+        raise _refused(403, "authorization headers is invalidate")
     return parsed
 
 
 def _signing_string(request: httpx.Request, names: list[str], clock: Clock) -> str:
     for name in names:
         if name not in request.headers:
-            raise _Refused(
-                _message(403, f"HMAC signature cannot be verified, a valid {name} header is required")
-            )
+            raise _refused(403, f"HMAC signature cannot be verified, a valid {name} header is required")
     if "date" not in names and "x-date" not in names:
-        raise _Refused(_message(403, "HMAC signature cannot be verified, a valid date header is required"))
+        raise _refused(403, "HMAC signature cannot be verified, a valid date header is required")
     if "x-date" in names:
         try:
             signed_at = parsedate_to_datetime(request.headers["x-date"])
         except (TypeError, ValueError):
             signed_at = None
         if signed_at is None or signed_at.tzinfo is None or abs(clock() - signed_at) > X_DATE_MAX_SKEW:
-            raise _Refused(
-                _message(
-                    403,
-                    "HMAC signature cannot be verified, the x-date header is out of date for HMAC "
-                    "Authentication",
-                )
+            raise _refused(
+                403,
+                "HMAC signature cannot be verified, the x-date header is out of date for HMAC Authentication",
             )
     from shared.auth import tencent_apigw_signing_string
 
@@ -217,27 +193,24 @@ def _check_key_pair(
     environment: str,
     api: ApiState,
     request: httpx.Request,
-    clock: Clock,
 ) -> dict[str, str]:
     from shared.auth import tencent_apigw_signature
 
     authorization = _parse_authorization(request)
     names = [n.lower() for n in authorization.headers]
-    signing_string = _signing_string(request, names, clock)
+    signing_string = _signing_string(request, names, backend.clock)
     secret_id = authorization.secret_id
     key = backend.api_keys.get(secret_id)
     plan = next((p for p in _plans_for(backend, service, environment, api) if secret_id in p.key_ids), None)
     if key is None or not key.enabled or plan is None:
-        raise _Refused(
-            _message(
-                401,
-                "HMAC signature cannot be verified: the secret_id is unknown, disabled, or not bound to "
-                "a usage plan of this environment",
-            )
+        raise _refused(
+            401,
+            "HMAC signature cannot be verified: the secret_id is unknown, disabled, or not bound to "
+            "a usage plan of this environment",
         )
     expected = tencent_apigw_signature(key.secret, signing_string, "hmac-sha1")
     if not hmac.compare_digest(expected, authorization.signature):
-        raise _Refused(_message(403, "HMAC signature does not match"))
+        raise _refused(403, "HMAC signature does not match")
     plan.in_use_requests += 1
     return {
         "X-Secret-ID": key.access_key_id,

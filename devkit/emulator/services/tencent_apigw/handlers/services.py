@@ -6,24 +6,23 @@ import re
 from typing import Any
 
 from devkit.emulator.core import tencent_error
-from devkit.emulator.services.tencent_apigw_common import (
-    Action,
+from devkit.emulator.services.tencent_apigw.handlers.common import (
     ActionContext,
+    api_fields,
     filtered_page,
     find_service,
     fuzzy_match,
     plans_bound_to,
+    rename,
+    within_limit,
 )
-from devkit.emulator.services.tencent_apigw_params import ENVIRONMENTS, Params
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.params import ENVIRONMENTS, Params
+from devkit.emulator.services.tencent_apigw.state import (
     ApiState,
     EnvState,
     ServiceState,
     iso,
 )
-
-__all__ = ["ACTIONS", "IP_VERSIONS", "NET_TYPES", "SERVICE_PROTOCOLS"]
-
 
 SERVICE_PROTOCOLS = ("http", "https", "http&https")
 
@@ -65,11 +64,12 @@ def create_service(ctx: ActionContext) -> dict[str, Any]:
     net_types = _net_types(p) or ["OUTER"]
     ip_version = p.enum("IpVersion", IP_VERSIONS, default="IPv4")
     desc = p.opt_text("ServiceDesc") or ""
-    if len(backend.services) >= backend.quotas.services:
-        raise tencent_error(
-            "LimitExceeded.ServiceCountLimitExceeded",
-            f"At most {backend.quotas.services} services per tenant; delete services and retry.",
-        )
+    within_limit(
+        len(backend.services) + 1,
+        backend.quotas.services,
+        "LimitExceeded.ServiceCountLimitExceeded",
+        "At most {} services per tenant; delete services and retry.",
+    )
     service_id = backend.new_service_id()
     host = f"{service_id}-{backend.account}.{backend.region}.apigateway.opsfn.internal"
     service = ServiceState(
@@ -102,10 +102,7 @@ def create_service(ctx: ActionContext) -> dict[str, Any]:
 def modify_service(ctx: ActionContext) -> dict[str, Any]:
     p = ctx.params
     service = find_service(ctx.backend, p.text("ServiceId"))
-    if "ServiceName" in p:
-        service.name = _service_name(p, "ServiceName")
-    if "ServiceDesc" in p:
-        service.desc = p.opt_text("ServiceDesc") or ""
+    rename(p, service, "Service", _service_name)
     if "Protocol" in p:
         service.protocol = p.enum("Protocol", SERVICE_PROTOCOLS)
     net_types = _net_types(p)
@@ -127,8 +124,7 @@ def delete_service(ctx: ActionContext) -> dict[str, Any]:
             "UnsupportedOperation.UnsupportedDeleteService",
             f"The service is in use ({what}); take it offline and unbind its usage plans first.",
         )
-    for app in backend.apps.values():
-        app.bindings = [b for b in app.bindings if b.service_id != service.service_id]
+    backend.forget_app_bindings(service.service_id)
     del backend.services[service.service_id]
     return {"Result": True}
 
@@ -158,22 +154,12 @@ def _service_struct(service: ServiceState) -> dict[str, Any]:
 
 
 def _api_id_status(service: ServiceState, api: ApiState) -> dict[str, Any]:
+    """The ``ApiIdStatus`` structure (DescribeService)."""
     return {
-        "ServiceId": service.service_id,
-        "ApiId": api.api_id,
-        "ApiDesc": api.info.get("ApiDesc", ""),
+        **api_fields(service, api),
         "Path": api.path,
         "Method": api.method,
-        "CreatedTime": iso(api.created),
-        "ModifiedTime": iso(api.modified),
-        "ApiName": api.name,
         "UniqVpcId": "",
-        "ApiType": api.info.get("ApiType", "NORMAL"),
-        "Protocol": api.info.get("Protocol", "HTTP"),
-        "IsDebugAfterCharge": bool(api.info.get("IsDebugAfterCharge", False)),
-        "AuthType": api.auth_type,
-        "ApiBusinessType": api.info.get("ApiBusinessType", ""),
-        "AuthRelationApiId": api.info.get("AuthRelationApiId", ""),
         "TokenLocation": "",
     }
 
@@ -249,12 +235,3 @@ def describe_services_status(ctx: ActionContext) -> dict[str, Any]:
 
     items, total = filtered_page(ctx.params, backend.services, _SERVICE_FILTERS, keep)
     return {"Result": {"TotalCount": total, "ServiceSet": [_service_struct(s) for s in items]}}
-
-
-ACTIONS: dict[str, Action] = {
-    "CreateService": create_service,
-    "ModifyService": modify_service,
-    "DeleteService": delete_service,
-    "DescribeService": describe_service,
-    "DescribeServicesStatus": describe_services_status,
-}

@@ -9,19 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from devkit.emulator.core import tencent_error
-from devkit.emulator.services.tencent_apigw_common import (
-    Action,
+from devkit.emulator.services.tencent_apigw.handlers.common import (
     ActionContext,
     find_service,
     page,
 )
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.state import (
     ReleaseRecord,
     Version,
 )
-
-__all__ = ["ACTIONS"]
-
 
 _RELEASE_TIME = "%Y-%m-%d %H:%M:%S"
 
@@ -116,13 +112,3 @@ def describe_service_environment_list(ctx: ActionContext) -> dict[str, Any]:
     ]
     items, total = page(rows, len(rows), offset, limit)
     return {"Result": {"TotalCount": total, "EnvironmentList": items}}
-
-
-ACTIONS: dict[str, Action] = {
-    "ReleaseService": release_service,
-    "UnReleaseService": unrelease_service,
-    "UpdateService": update_service,
-    "DescribeServiceReleaseVersion": describe_service_release_version,
-    "DescribeServiceEnvironmentReleaseHistory": describe_service_environment_release_history,
-    "DescribeServiceEnvironmentList": describe_service_environment_list,
-}

@@ -18,23 +18,20 @@ from collections.abc import Callable
 from typing import Any
 
 from devkit.emulator.core import tencent_error
-from devkit.emulator.services.tencent_apigw_common import (
-    Action,
+from devkit.emulator.services.tencent_apigw.handlers.common import (
     ActionContext,
     filtered_page,
+    find_key,
     fuzzy_match,
     matches_all,
+    within_limit,
 )
-from devkit.emulator.services.tencent_apigw_params import Params
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.params import Params
+from devkit.emulator.services.tencent_apigw.state import (
     ApiKey,
-    TencentApigwBackend,
     iso,
     random_secret,
 )
-
-__all__ = ["ACTIONS"]
-
 
 _MANUAL_ID = re.compile(r"^[A-Za-z0-9_]{5,50}$")
 
@@ -43,14 +40,6 @@ _MANUAL_SECRET = re.compile(r"^[A-Za-z0-9_]{10,50}$")
 
 
 _AUTO_SECRET_LENGTH = 40
-
-
-def _find_key(backend: TencentApigwBackend, params: Params, name: str = "AccessKeyId") -> ApiKey:
-    key_id = params.text(name)
-    key = backend.api_keys.get(key_id)
-    if key is None:
-        raise tencent_error("ResourceNotFound.InvalidAccessKeyId", f"The key `{key_id}` does not exist.")
-    return key
 
 
 def _key_struct(key: ApiKey, *, with_secret: bool) -> dict[str, Any]:
@@ -98,11 +87,12 @@ def create_api_key(ctx: ActionContext) -> dict[str, Any]:
                 "AccessKeyId and AccessKeySecret can only be given when AccessKeyType is manual.",
             )
         key_id, secret = backend.new_access_key_id(), random_secret(_AUTO_SECRET_LENGTH)
-    if len(backend.api_keys) >= backend.quotas.api_keys:
-        raise tencent_error(
-            "LimitExceeded.ApiKeyCountLimitExceeded",
-            f"At most {backend.quotas.api_keys} key pairs per tenant.",
-        )
+    within_limit(
+        len(backend.api_keys) + 1,
+        backend.quotas.api_keys,
+        "LimitExceeded.ApiKeyCountLimitExceeded",
+        "At most {} key pairs per tenant.",
+    )
     key = ApiKey(
         access_key_id=key_id,
         secret=secret,
@@ -119,7 +109,7 @@ def create_api_key(ctx: ActionContext) -> dict[str, Any]:
 def update_api_key(ctx: ActionContext) -> dict[str, Any]:
     """Replace the secret of an existing pair; the AccessKeyId stays, the old secret stops working at once."""
     p = ctx.params
-    key = _find_key(ctx.backend, p)
+    key = find_key(ctx.backend, p.text("AccessKeyId"))
     if key.key_type == "manual":
         key.secret = _manual_secret(p)
     else:
@@ -133,7 +123,7 @@ def update_api_key(ctx: ActionContext) -> dict[str, Any]:
 
 
 def _set_enabled(ctx: ActionContext, enabled: bool) -> dict[str, Any]:
-    key = _find_key(ctx.backend, ctx.params)
+    key = find_key(ctx.backend, ctx.params.text("AccessKeyId"))
     if key.enabled == enabled:
         raise tencent_error(
             "UnsupportedOperation.UnsupportedUpdateApiKey",
@@ -154,7 +144,7 @@ def disable_api_key(ctx: ActionContext) -> dict[str, Any]:
 
 def delete_api_key(ctx: ActionContext) -> dict[str, Any]:
     backend = ctx.backend
-    key = _find_key(backend, ctx.params)
+    key = find_key(backend, ctx.params.text("AccessKeyId"))
     if key.plan_ids:
         raise tencent_error(
             "UnsupportedOperation.ResourceIsInUse",
@@ -170,7 +160,7 @@ def delete_api_key(ctx: ActionContext) -> dict[str, Any]:
 
 def describe_api_key(ctx: ActionContext) -> dict[str, Any]:
     # The only action documented to return the secret of an existing key.
-    return {"Result": _key_struct(_find_key(ctx.backend, ctx.params), with_secret=True)}
+    return {"Result": _key_struct(find_key(ctx.backend, ctx.params.text("AccessKeyId")), with_secret=True)}
 
 
 _KEY_CHECKS: dict[str, Callable[[ApiKey, list[str]], bool]] = {
@@ -187,14 +177,3 @@ def describe_api_keys_status(ctx: ActionContext) -> dict[str, Any]:
     items, total = filtered_page(ctx.params, ctx.backend.api_keys, _KEY_CHECKS, matches_all(_KEY_CHECKS))
     # "Does not return the key secret": the list answer carries an empty AccessKeySecret.
     return {"Result": {"TotalCount": total, "ApiKeySet": [_key_struct(k, with_secret=False) for k in items]}}
-
-
-ACTIONS: dict[str, Action] = {
-    "CreateApiKey": create_api_key,
-    "UpdateApiKey": update_api_key,
-    "EnableApiKey": enable_api_key,
-    "DisableApiKey": disable_api_key,
-    "DeleteApiKey": delete_api_key,
-    "DescribeApiKey": describe_api_key,
-    "DescribeApiKeysStatus": describe_api_keys_status,
-}

@@ -6,17 +6,18 @@ from collections.abc import Callable
 from typing import Any
 
 from devkit.emulator.core import tencent_error
-from devkit.emulator.services.tencent_apigw_common import (
-    Action,
+from devkit.emulator.services.tencent_apigw.handlers.common import (
     ActionContext,
     filtered_page,
     find_api,
+    find_app,
     find_service,
     fuzzy_match,
     matches_all,
     page,
+    rename,
 )
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.state import (
     ApiApp,
     AppBinding,
     TencentApigwBackend,
@@ -24,17 +25,7 @@ from devkit.emulator.services.tencent_apigw_state import (
     random_secret,
 )
 
-__all__ = ["ACTIONS"]
-
-
 _SECRET_LENGTH = 40
-
-
-def _find_app(backend: TencentApigwBackend, app_id: str) -> ApiApp:
-    app = backend.apps.get(app_id)
-    if app is None:
-        raise tencent_error("ResourceNotFound.InvalidApiApp", f"The app `{app_id}` does not exist.")
-    return app
 
 
 def _app_info(app: ApiApp) -> dict[str, Any]:
@@ -67,7 +58,7 @@ def create_api_app(ctx: ActionContext) -> dict[str, Any]:
 def update_api_app_key(ctx: ActionContext) -> dict[str, Any]:
     """Rotate an app's secret; ``ApiAppKey`` must name the app's current key, the secret is optional."""
     p = ctx.params
-    app = _find_app(ctx.backend, p.text("ApiAppId"))
+    app = find_app(ctx.backend, p.text("ApiAppId"))
     if p.text("ApiAppKey") != app.app_key:
         raise tencent_error("InvalidParameterValue", "ApiAppKey does not match the app's key.")
     app.secret = p.opt_text("ApiAppSecret") or random_secret(_SECRET_LENGTH)
@@ -77,18 +68,15 @@ def update_api_app_key(ctx: ActionContext) -> dict[str, Any]:
 
 def modify_api_app(ctx: ActionContext) -> dict[str, Any]:
     p = ctx.params
-    app = _find_app(ctx.backend, p.text("ApiAppId"))
-    if "ApiAppName" in p:
-        app.name = p.text("ApiAppName")
-    if "ApiAppDesc" in p:
-        app.desc = p.opt_text("ApiAppDesc") or ""
+    app = find_app(ctx.backend, p.text("ApiAppId"))
+    rename(p, app, "ApiApp")
     app.modified = ctx.now
     return {"Result": True}
 
 
 def delete_api_app(ctx: ActionContext) -> dict[str, Any]:
     backend = ctx.backend
-    app = _find_app(backend, ctx.params.text("ApiAppId"))
+    app = find_app(backend, ctx.params.text("ApiAppId"))
     if app.bindings:
         raise tencent_error(
             "UnsupportedOperation.ResourceAssociated", "The app is bound to APIs; unbind them first."
@@ -98,7 +86,7 @@ def delete_api_app(ctx: ActionContext) -> dict[str, Any]:
 
 
 def describe_api_app(ctx: ActionContext) -> dict[str, Any]:
-    app = _find_app(ctx.backend, ctx.params.text("ApiAppId"))
+    app = find_app(ctx.backend, ctx.params.text("ApiAppId"))
     return {"Result": {"TotalCount": 1, "ApiAppSet": [_app_info(app)]}}
 
 
@@ -116,7 +104,7 @@ def describe_api_apps_status(ctx: ActionContext) -> dict[str, Any]:
 
 def _app_binding_target(ctx: ActionContext) -> tuple[ApiApp, AppBinding]:
     p, backend = ctx.params, ctx.backend
-    app = _find_app(backend, p.text("ApiAppId"))
+    app = find_app(backend, p.text("ApiAppId"))
     environment = p.environment("Environment")
     service = find_service(backend, p.text("ServiceId"))
     api = find_api(service, p.text("ApiId"))
@@ -184,7 +172,7 @@ def _binding_rows(
 
 
 def describe_api_app_bind_apis_status(ctx: ActionContext) -> dict[str, Any]:
-    app = _find_app(ctx.backend, ctx.params.text("ApiAppId"))
+    app = find_app(ctx.backend, ctx.params.text("ApiAppId"))
     pairs = [(app, b) for b in app.bindings]
     return _binding_rows(ctx, pairs, ("ApiId", "ApiName", "ServiceId", "Environment", "KeyWord"))
 
@@ -200,17 +188,3 @@ def describe_api_bind_api_apps_status(ctx: ActionContext) -> dict[str, Any]:
         if b.service_id == service.service_id and b.api_id in api_ids
     ]
     return _binding_rows(ctx, pairs, ("ApiAppId", "Environment", "KeyWord"))
-
-
-ACTIONS: dict[str, Action] = {
-    "CreateApiApp": create_api_app,
-    "UpdateApiAppKey": update_api_app_key,
-    "ModifyApiApp": modify_api_app,
-    "DeleteApiApp": delete_api_app,
-    "DescribeApiApp": describe_api_app,
-    "DescribeApiAppsStatus": describe_api_apps_status,
-    "BindApiApp": bind_api_app,
-    "UnbindApiApp": unbind_api_app,
-    "DescribeApiAppBindApisStatus": describe_api_app_bind_apis_status,
-    "DescribeApiBindApiAppsStatus": describe_api_bind_api_apps_status,
-}

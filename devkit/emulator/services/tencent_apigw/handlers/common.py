@@ -1,4 +1,4 @@
-"""What every Tencent APIGW action module shares: the call context, lookups, paging, binding queries.
+"""What every Tencent APIGW action module shares: the call context, lookups, limits, paging, binding queries.
 
 Each action takes an :class:`ActionContext` and returns the fields that go inside ``Response`` (the dispatcher
 adds ``RequestId``). Error codes are the documented ones; where the document lists several candidates the
@@ -12,29 +12,40 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from devkit.emulator.core import tencent_error
-from devkit.emulator.services.tencent_apigw_params import ENVIRONMENTS, Params
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.params import ENVIRONMENTS, Params
+from devkit.emulator.services.tencent_apigw.state import (
+    ApiApp,
+    ApiKey,
     ApiState,
     ServiceState,
     TencentApigwBackend,
+    UsagePlan,
     Version,
+    iso,
 )
 
 __all__ = [
     "Action",
     "ActionContext",
+    "Described",
     "api_environments",
+    "api_fields",
     "filtered_page",
     "find_api",
+    "find_app",
+    "find_key",
+    "find_plan",
     "find_service",
     "fuzzy_match",
     "matches_all",
     "page",
     "plans_bound_to",
+    "rename",
     "running_version",
+    "within_limit",
 ]
 
 
@@ -97,20 +108,88 @@ def fuzzy_match(value: str, wanted: list[str]) -> bool:
     return any(w.lower() in lowered for w in wanted)
 
 
+def _lookup(rows: Mapping[str, T], row_id: str, code: str, message: str) -> T:
+    """``rows[row_id]``, or the not-found error ``code`` with ``message`` (``{}`` stands for the id)."""
+    row = rows.get(row_id)
+    if row is None:
+        raise tencent_error(code, message.format(row_id))
+    return row
+
+
 def find_service(backend: TencentApigwBackend, service_id: str) -> ServiceState:
-    service = backend.services.get(service_id)
-    if service is None:
-        raise tencent_error("ResourceNotFound.InvalidService", f"The service `{service_id}` does not exist.")
-    return service
+    return _lookup(
+        backend.services, service_id, "ResourceNotFound.InvalidService", "The service `{}` does not exist."
+    )
 
 
 def find_api(service: ServiceState, api_id: str) -> ApiState:
-    api = service.apis.get(api_id)
-    if api is None:
-        raise tencent_error(
-            "ResourceNotFound.InvalidApi", f"The API `{api_id}` does not exist in the service."
-        )
-    return api
+    return _lookup(
+        service.apis, api_id, "ResourceNotFound.InvalidApi", "The API `{}` does not exist in the service."
+    )
+
+
+def find_plan(backend: TencentApigwBackend, plan_id: str) -> UsagePlan:
+    return _lookup(
+        backend.usage_plans,
+        plan_id,
+        "ResourceNotFound.InvalidUsagePlan",
+        "The usage plan `{}` does not exist.",
+    )
+
+
+def find_app(backend: TencentApigwBackend, app_id: str) -> ApiApp:
+    return _lookup(backend.apps, app_id, "ResourceNotFound.InvalidApiApp", "The app `{}` does not exist.")
+
+
+def find_key(backend: TencentApigwBackend, key_id: str) -> ApiKey:
+    return _lookup(
+        backend.api_keys, key_id, "ResourceNotFound.InvalidAccessKeyId", "The key `{}` does not exist."
+    )
+
+
+def within_limit(total: int, limit: int, code: str, message: str) -> None:
+    """Refuse with ``code`` when an operation would bring ``total`` above ``limit``.
+
+    ``{}`` in ``message`` stands for the limit.
+    """
+    if total > limit:
+        raise tencent_error(code, message.format(limit))
+
+
+class Described(Protocol):
+    """A resource with a name and a description (services, usage plans, apps)."""
+
+    name: str
+    desc: str
+
+
+def rename(
+    p: Params, resource: Described, prefix: str, read_name: Callable[[Params, str], str] = Params.text
+) -> None:
+    """Apply ``{prefix}Name`` and ``{prefix}Desc`` when given, as every Modify action does."""
+    if f"{prefix}Name" in p:
+        resource.name = read_name(p, f"{prefix}Name")
+    if f"{prefix}Desc" in p:
+        resource.desc = p.opt_text(f"{prefix}Desc") or ""
+
+
+def api_fields(service: ServiceState, api: ApiState) -> dict[str, Any]:
+    """The fields every API structure (``ApiInfo``, ``ApiIdStatus``, ``DesApisStatus``) starts with."""
+    info = api.info
+    return {
+        "ServiceId": service.service_id,
+        "ApiId": api.api_id,
+        "ApiDesc": info.get("ApiDesc", ""),
+        "CreatedTime": iso(api.created),
+        "ModifiedTime": iso(api.modified),
+        "ApiName": api.name,
+        "ApiType": info.get("ApiType", "NORMAL"),
+        "Protocol": info.get("Protocol", "HTTP"),
+        "AuthType": api.auth_type,
+        "ApiBusinessType": info.get("ApiBusinessType", ""),
+        "AuthRelationApiId": info.get("AuthRelationApiId", ""),
+        "IsDebugAfterCharge": bool(info.get("IsDebugAfterCharge", False)),
+    }
 
 
 def plans_bound_to(backend: TencentApigwBackend, service_id: str) -> Iterator[tuple[str, str, str]]:

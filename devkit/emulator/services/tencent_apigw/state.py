@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -27,6 +27,7 @@ __all__ = [
     "ApiKey",
     "ApiState",
     "AppBinding",
+    "Clock",
     "EnvState",
     "PlanBinding",
     "Quotas",
@@ -73,6 +74,10 @@ def _unused(taken: Container[str], make: Callable[[], str]) -> str:
         candidate = make()
         if candidate not in taken:
             return candidate
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def random_secret(length: int) -> str:
@@ -159,7 +164,7 @@ class PlanBinding:
     service_id: str
     environment: str
     api_id: str = ""
-    bound_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc), compare=False)
+    bound_at: datetime = field(default_factory=utc_now, compare=False)
 
 
 @dataclass
@@ -199,14 +204,18 @@ class ApiApp:
 HttpBackend = Callable[[httpx.Request], httpx.Response]
 """Answers the gateway's call to an HTTP backend; tests plug one in to make a smoke test pass or fail."""
 
+Clock = Callable[[], datetime]
+"""Returns an aware UTC datetime: the emulator's clock, so tests can move time."""
+
 
 @dataclass
 class TencentApigwBackend:
-    """Everything one account owns in one region."""
+    """Everything one account owns in one region, with the limits and clock the emulator was built with."""
 
     account: str
     region: str
     quotas: Quotas = DEFAULT_QUOTAS
+    clock: Clock = utc_now
     services: dict[str, ServiceState] = field(default_factory=dict)
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
     usage_plans: dict[str, UsagePlan] = field(default_factory=dict)
@@ -222,6 +231,29 @@ class TencentApigwBackend:
             name = (last + timedelta(seconds=1)).strftime("%Y%m%d%H%M%S")
         self._last_version = name
         return name
+
+    def link_keys(self, plan: UsagePlan, keys: Iterable[ApiKey], now: datetime) -> None:
+        """Bind ``keys`` to ``plan``; both sides record the binding."""
+        for key in keys:
+            plan.key_ids.append(key.access_key_id)
+            key.plan_ids.append(plan.plan_id)
+        plan.modified = now
+
+    def unlink_keys(self, plan: UsagePlan, key_ids: Iterable[str], now: datetime) -> None:
+        """Undo :meth:`link_keys` (a key may already be gone)."""
+        for key_id in list(key_ids):
+            plan.key_ids.remove(key_id)
+            key = self.api_keys.get(key_id)
+            if key is not None:
+                key.plan_ids.remove(plan.plan_id)
+        plan.modified = now
+
+    def forget_app_bindings(self, service_id: str, api_id: str = "") -> None:
+        """Drop the app bindings of a deleted service, or of one deleted API of it."""
+        for app in self.apps.values():
+            app.bindings = [
+                b for b in app.bindings if b.service_id != service_id or api_id not in ("", b.api_id)
+            ]
 
     def new_service_id(self) -> str:
         return _unused(self.services, lambda: random_id("service-"))

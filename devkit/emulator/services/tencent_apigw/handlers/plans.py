@@ -12,27 +12,27 @@ from collections.abc import Callable
 from typing import Any
 
 from devkit.emulator.core import tencent_error
-from devkit.emulator.services.tencent_apigw_common import (
-    Action,
+from devkit.emulator.services.tencent_apigw.handlers.common import (
     ActionContext,
     filtered_page,
     find_api,
+    find_key,
+    find_plan,
     find_service,
     fuzzy_match,
     matches_all,
     page,
+    rename,
+    within_limit,
 )
-from devkit.emulator.services.tencent_apigw_params import Params
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.params import Params
+from devkit.emulator.services.tencent_apigw.state import (
     ApiKey,
     PlanBinding,
     TencentApigwBackend,
     UsagePlan,
     iso,
 )
-
-__all__ = ["ACTIONS", "MAX_QPS", "MAX_REQUEST_NUM", "MAX_REQUEST_NUM_MODIFY"]
-
 
 MAX_REQUEST_NUM = 999_999_999  # CreateUsagePlan: -1 or [1, 999999999]
 
@@ -41,15 +41,6 @@ MAX_REQUEST_NUM_MODIFY = 99_999_999  # ModifyUsagePlan prints [1, 99999999]
 
 
 MAX_QPS = 2000
-
-
-def _find_plan(backend: TencentApigwBackend, plan_id: str) -> UsagePlan:
-    plan = backend.usage_plans.get(plan_id)
-    if plan is None:
-        raise tencent_error(
-            "ResourceNotFound.InvalidUsagePlan", f"The usage plan `{plan_id}` does not exist."
-        )
-    return plan
 
 
 def _plan_limits(p: Params, max_num: int, defaults: tuple[int, int]) -> tuple[int, int]:
@@ -61,7 +52,8 @@ def _plan_limits(p: Params, max_num: int, defaults: tuple[int, int]) -> tuple[in
     return num, qps
 
 
-def _plan_info(plan: UsagePlan) -> dict[str, Any]:
+def _plan_status(plan: UsagePlan) -> dict[str, Any]:
+    """The ``UsagePlanStatusInfo`` structure (DescribeUsagePlansStatus)."""
     return {
         "UsagePlanId": plan.plan_id,
         "UsagePlanName": plan.name,
@@ -70,6 +62,13 @@ def _plan_info(plan: UsagePlan) -> dict[str, Any]:
         "MaxRequestNum": plan.max_request_num,
         "CreatedTime": iso(plan.created),
         "ModifiedTime": iso(plan.modified),
+    }
+
+
+def _plan_info(plan: UsagePlan) -> dict[str, Any]:
+    """The ``UsagePlanInfo`` structure: the status plus the plan's keys and environments."""
+    return {
+        **_plan_status(plan),
         "BindSecretIdTotalCount": len(plan.key_ids),
         "BindSecretIds": list(plan.key_ids),
         "BindEnvironmentTotalCount": len(plan.bindings),
@@ -83,11 +82,12 @@ def create_usage_plan(ctx: ActionContext) -> dict[str, Any]:
     p, backend = ctx.params, ctx.backend
     name = p.text("UsagePlanName")
     num, qps = _plan_limits(p, MAX_REQUEST_NUM, (-1, -1))
-    if len(backend.usage_plans) >= backend.quotas.usage_plans:
-        raise tencent_error(
-            "LimitExceeded.UsagePlanLimitExceeded",
-            f"At most {backend.quotas.usage_plans} usage plans per tenant.",
-        )
+    within_limit(
+        len(backend.usage_plans) + 1,
+        backend.quotas.usage_plans,
+        "LimitExceeded.UsagePlanLimitExceeded",
+        "At most {} usage plans per tenant.",
+    )
     plan = UsagePlan(
         plan_id=backend.new_plan_id(),
         name=name,
@@ -103,11 +103,8 @@ def create_usage_plan(ctx: ActionContext) -> dict[str, Any]:
 
 def modify_usage_plan(ctx: ActionContext) -> dict[str, Any]:
     p = ctx.params
-    plan = _find_plan(ctx.backend, p.text("UsagePlanId"))
-    if "UsagePlanName" in p:
-        plan.name = p.text("UsagePlanName")
-    if "UsagePlanDesc" in p:
-        plan.desc = p.opt_text("UsagePlanDesc") or ""
+    plan = find_plan(ctx.backend, p.text("UsagePlanId"))
+    rename(p, plan, "UsagePlan")
     plan.max_request_num, plan.max_request_num_pre_sec = _plan_limits(
         p, MAX_REQUEST_NUM_MODIFY, (plan.max_request_num, plan.max_request_num_pre_sec)
     )
@@ -117,21 +114,18 @@ def modify_usage_plan(ctx: ActionContext) -> dict[str, Any]:
 
 def delete_usage_plan(ctx: ActionContext) -> dict[str, Any]:
     backend = ctx.backend
-    plan = _find_plan(backend, ctx.params.text("UsagePlanId"))
+    plan = find_plan(backend, ctx.params.text("UsagePlanId"))
     if plan.bindings:
         raise tencent_error(
             "UnsupportedOperation.UsagePlanInUse", "The usage plan is bound to environments; unbind it first."
         )
-    for key_id in plan.key_ids:
-        key = backend.api_keys.get(key_id)
-        if key is not None:
-            key.plan_ids.remove(plan.plan_id)
+    backend.unlink_keys(plan, plan.key_ids, ctx.now)
     del backend.usage_plans[plan.plan_id]
     return {"Result": True}
 
 
 def describe_usage_plan(ctx: ActionContext) -> dict[str, Any]:
-    return {"Result": _plan_info(_find_plan(ctx.backend, ctx.params.text("UsagePlanId")))}
+    return {"Result": _plan_info(find_plan(ctx.backend, ctx.params.text("UsagePlanId")))}
 
 
 _PLAN_CHECKS: dict[str, Callable[[UsagePlan, list[str]], bool]] = {
@@ -144,21 +138,8 @@ _PLAN_CHECKS: dict[str, Callable[[UsagePlan, list[str]], bool]] = {
 
 
 def describe_usage_plans_status(ctx: ActionContext) -> dict[str, Any]:
-    backend = ctx.backend
-    items, total = filtered_page(ctx.params, backend.usage_plans, _PLAN_CHECKS, matches_all(_PLAN_CHECKS))
-    rows = [
-        {
-            "UsagePlanId": plan.plan_id,
-            "UsagePlanName": plan.name,
-            "UsagePlanDesc": plan.desc,
-            "MaxRequestNumPreSec": plan.max_request_num_pre_sec,
-            "MaxRequestNum": plan.max_request_num,
-            "CreatedTime": iso(plan.created),
-            "ModifiedTime": iso(plan.modified),
-        }
-        for plan in items
-    ]
-    return {"Result": {"TotalCount": total, "UsagePlanStatusSet": rows}}
+    items, total = filtered_page(ctx.params, ctx.backend.usage_plans, _PLAN_CHECKS, matches_all(_PLAN_CHECKS))
+    return {"Result": {"TotalCount": total, "UsagePlanStatusSet": [_plan_status(plan) for plan in items]}}
 
 
 def _environments_of(plan: UsagePlan) -> set[tuple[str, str]]:
@@ -175,67 +156,63 @@ def _key_conflict(
     return ""
 
 
+def _bindable_key(backend: TencentApigwBackend, plan: UsagePlan, key_id: str) -> ApiKey:
+    """The key ``key_id`` after the checks BindSecretIds makes for each key, in the documented order."""
+    key = find_key(backend, key_id)
+    if not key.enabled:
+        raise tencent_error("UnsupportedOperation.InvalidStatus", f"The key `{key_id}` is disabled.")
+    if plan.plan_id in key.plan_ids:
+        raise tencent_error(
+            "UnsupportedOperation.AlreadyBindUsagePlan", f"The key `{key_id}` is already bound to this plan."
+        )
+    other = _key_conflict(backend, plan, key, _environments_of(plan))
+    if other:
+        raise tencent_error(
+            "UnsupportedOperation.UnsupportedBindApiKey",
+            f"The key `{key_id}` is in usage plan {other}, which is bound to the same environment.",
+        )
+    within_limit(
+        len(key.plan_ids) + 1,
+        backend.quotas.plans_per_key,
+        "LimitExceeded",
+        "A key can be bound to at most {} usage plans.",
+    )
+    return key
+
+
 def bind_secret_ids(ctx: ActionContext) -> dict[str, Any]:
     p, backend = ctx.params, ctx.backend
-    plan = _find_plan(backend, p.text("UsagePlanId"))
+    plan = find_plan(backend, p.text("UsagePlanId"))
     key_ids = p.str_list("AccessKeyIds", required=True)
     if len(set(key_ids)) != len(key_ids):
         raise tencent_error("InvalidParameterValue.InvalidAccessKeyIds", "AccessKeyIds contains duplicates.")
-    keys = []
-    for key_id in key_ids:
-        key = backend.api_keys.get(key_id)
-        if key is None:
-            raise tencent_error("ResourceNotFound.InvalidAccessKeyId", f"The key `{key_id}` does not exist.")
-        if not key.enabled:
-            raise tencent_error("UnsupportedOperation.InvalidStatus", f"The key `{key_id}` is disabled.")
-        if plan.plan_id in key.plan_ids:
-            raise tencent_error(
-                "UnsupportedOperation.AlreadyBindUsagePlan",
-                f"The key `{key_id}` is already bound to this plan.",
-            )
-        other = _key_conflict(backend, plan, key, _environments_of(plan))
-        if other:
-            raise tencent_error(
-                "UnsupportedOperation.UnsupportedBindApiKey",
-                f"The key `{key_id}` is in usage plan {other}, which is bound to the same environment.",
-            )
-        if len(key.plan_ids) >= backend.quotas.plans_per_key:
-            raise tencent_error(
-                "LimitExceeded", f"A key can be bound to at most {backend.quotas.plans_per_key} usage plans."
-            )
-        keys.append(key)
-    if len(plan.key_ids) + len(keys) > backend.quotas.keys_per_plan:
-        raise tencent_error(
-            "LimitExceeded", f"A usage plan can bind at most {backend.quotas.keys_per_plan} keys."
-        )
-    for key in keys:
-        plan.key_ids.append(key.access_key_id)
-        key.plan_ids.append(plan.plan_id)
-    plan.modified = ctx.now
+    keys = [_bindable_key(backend, plan, key_id) for key_id in key_ids]
+    within_limit(
+        len(plan.key_ids) + len(keys),
+        backend.quotas.keys_per_plan,
+        "LimitExceeded",
+        "A usage plan can bind at most {} keys.",
+    )
+    backend.link_keys(plan, keys, ctx.now)
     return {"Result": True}
 
 
 def unbind_secret_ids(ctx: ActionContext) -> dict[str, Any]:
     p, backend = ctx.params, ctx.backend
-    plan = _find_plan(backend, p.text("UsagePlanId"))
+    plan = find_plan(backend, p.text("UsagePlanId"))
     key_ids = p.str_list("AccessKeyIds", required=True)
-    for key_id in key_ids:
-        if key_id not in plan.key_ids:
-            raise tencent_error(
-                "ResourceNotFound.InvalidAccessKeyId", f"The key `{key_id}` is not bound to this usage plan."
-            )
-    for key_id in key_ids:
-        plan.key_ids.remove(key_id)
-        key = backend.api_keys.get(key_id)
-        if key is not None:
-            key.plan_ids.remove(plan.plan_id)
-    plan.modified = ctx.now
+    unbound = next((key_id for key_id in key_ids if key_id not in plan.key_ids), None)
+    if unbound is not None:
+        raise tencent_error(
+            "ResourceNotFound.InvalidAccessKeyId", f"The key `{unbound}` is not bound to this usage plan."
+        )
+    backend.unlink_keys(plan, key_ids, ctx.now)
     return {"Result": True}
 
 
 def describe_usage_plan_secret_ids(ctx: ActionContext) -> dict[str, Any]:
     p, backend = ctx.params, ctx.backend
-    plan = _find_plan(backend, p.text("UsagePlanId"))
+    plan = find_plan(backend, p.text("UsagePlanId"))
     offset, limit = p.paging()
     items, total = page(plan.key_ids, len(plan.key_ids), offset, limit)
     rows = []
@@ -273,7 +250,7 @@ def _plan_row(backend: TencentApigwBackend, plan: UsagePlan, binding: PlanBindin
 
 def describe_usage_plan_environments(ctx: ActionContext) -> dict[str, Any]:
     p, backend = ctx.params, ctx.backend
-    plan = _find_plan(backend, p.text("UsagePlanId"))
+    plan = find_plan(backend, p.text("UsagePlanId"))
     bind_type = p.enum("BindType", ("API", "SERVICE"), default="SERVICE")
     offset, limit = p.paging()
     bindings = [b for b in plan.bindings if (b.api_id != "") == (bind_type == "API")]
@@ -315,7 +292,7 @@ def _binding_request(ctx: ActionContext) -> tuple[list[UsagePlan], list[PlanBind
     bind_type = p.enum("BindType", ("API", "SERVICE"), default="SERVICE")
     environment = p.environment("Environment")
     service = find_service(backend, p.text("ServiceId"))
-    plans = [_find_plan(backend, plan_id) for plan_id in plan_ids]
+    plans = [find_plan(backend, plan_id) for plan_id in plan_ids]
     if bind_type == "API":
         api_ids = p.str_list("ApiIds")
         if not api_ids:
@@ -330,12 +307,9 @@ def _binding_request(ctx: ActionContext) -> tuple[list[UsagePlan], list[PlanBind
     return plans, wanted
 
 
-def bind_environment(ctx: ActionContext) -> dict[str, Any]:
-    backend = ctx.backend
-    plans, wanted = _binding_request(ctx)
-    target = wanted[0]
+def _check_one_level(backend: TencentApigwBackend, target: PlanBinding) -> None:
+    """One service cannot have service-level and API-level plans in the same environment at once."""
     service_level = target.api_id == ""
-    # One service cannot have service-level and API-level plans in the same environment at once.
     for plan in backend.usage_plans.values():
         for b in plan.bindings:
             if (b.service_id, b.environment) == (target.service_id, target.environment) and (
@@ -346,6 +320,13 @@ def bind_environment(ctx: ActionContext) -> dict[str, Any]:
                     "The environment already has usage plans at the other level (service vs API); "
                     "use DemoteServiceUsagePlan or unbind them first.",
                 )
+
+
+def bind_environment(ctx: ActionContext) -> dict[str, Any]:
+    backend = ctx.backend
+    plans, wanted = _binding_request(ctx)
+    target = wanted[0]
+    _check_one_level(backend, target)
     env = {(target.service_id, target.environment)}
     for plan in plans:
         for key_id in plan.key_ids:
@@ -356,13 +337,12 @@ def bind_environment(ctx: ActionContext) -> dict[str, Any]:
                     f"Usage plan {other} bound to this environment already holds key {key_id}.",
                 )
         new = [b for b in wanted if b not in plan.bindings]
-        if (
-            sum(1 for b in plan.bindings if b.api_id) + sum(1 for b in new if b.api_id)
-            > backend.quotas.apis_per_plan
-        ):
-            raise tencent_error(
-                "LimitExceeded", f"A usage plan can be bound to at most {backend.quotas.apis_per_plan} APIs."
-            )
+        within_limit(
+            sum(1 for b in plan.bindings if b.api_id) + sum(1 for b in new if b.api_id),
+            backend.quotas.apis_per_plan,
+            "LimitExceeded",
+            "A usage plan can be bound to at most {} APIs.",
+        )
         plan.bindings.extend(new)
         plan.modified = ctx.now
     return {"Result": True}
@@ -381,20 +361,3 @@ def unbind_environment(ctx: ActionContext) -> dict[str, Any]:
         plan.bindings = [b for b in plan.bindings if b not in wanted]
         plan.modified = ctx.now
     return {"Result": True}
-
-
-ACTIONS: dict[str, Action] = {
-    "CreateUsagePlan": create_usage_plan,
-    "ModifyUsagePlan": modify_usage_plan,
-    "DeleteUsagePlan": delete_usage_plan,
-    "DescribeUsagePlan": describe_usage_plan,
-    "DescribeUsagePlansStatus": describe_usage_plans_status,
-    "BindSecretIds": bind_secret_ids,
-    "UnBindSecretIds": unbind_secret_ids,
-    "DescribeUsagePlanSecretIds": describe_usage_plan_secret_ids,
-    "DescribeUsagePlanEnvironments": describe_usage_plan_environments,
-    "DescribeServiceUsagePlan": describe_service_usage_plan,
-    "DescribeApiUsagePlan": describe_api_usage_plan,
-    "BindEnvironment": bind_environment,
-    "UnBindEnvironment": unbind_environment,
-}

@@ -11,37 +11,24 @@ import re
 from typing import Any
 
 from devkit.emulator.core import tencent_error
-from devkit.emulator.services.tencent_apigw_common import (
-    Action,
+from devkit.emulator.services.tencent_apigw.handlers.common import (
     ActionContext,
     api_environments,
+    api_fields,
     filtered_page,
     find_api,
     find_service,
     fuzzy_match,
     plans_bound_to,
+    within_limit,
 )
-from devkit.emulator.services.tencent_apigw_params import Params
-from devkit.emulator.services.tencent_apigw_state import (
+from devkit.emulator.services.tencent_apigw.params import Params
+from devkit.emulator.services.tencent_apigw.state import (
     ApiState,
     ServiceState,
     TencentApigwBackend,
     iso,
 )
-
-__all__ = [
-    "ACTIONS",
-    "API_NAME_MAX",
-    "API_PROTOCOLS",
-    "API_TYPES",
-    "AUTH_TYPES",
-    "MAX_SERVICE_TIMEOUT",
-    "METHODS",
-    "MODIFY_SERVICE_TYPES",
-    "SERVICE_TYPES",
-    "api_info",
-]
-
 
 API_PROTOCOLS = ("HTTP", "WEBSOCKET")
 
@@ -109,26 +96,12 @@ _PASSTHROUGH = (
 
 
 def _validate_api(p: Params, *, existing: ApiState | None) -> dict[str, Any]:
-    """Check a CreateApi/ModifyApi definition; returns the normalised fields to store."""
-    service_types = SERVICE_TYPES if existing is None else MODIFY_SERVICE_TYPES
-    service_type = p.enum("ServiceType", service_types)
-    if existing is None:
-        timeout = p.required_integer("ServiceTimeout", minimum=1, maximum=MAX_SERVICE_TIMEOUT)
-        protocol = p.enum("Protocol", API_PROTOCOLS)
-    else:
-        timeout = p.integer(
-            "ServiceTimeout",
-            default=int(existing.info.get("ServiceTimeout", 15)),
-            minimum=1,
-            maximum=MAX_SERVICE_TIMEOUT,
-        )
-        current = str(existing.info.get("Protocol", "HTTP"))
-        protocol = p.enum("Protocol", (*API_PROTOCOLS, "HTTPS", "HTTP&HTTPS"), default=current)
-        if protocol.upper() != current.upper():
-            raise tencent_error(
-                "UnsupportedOperation.ModifyProtocol", "The frontend protocol cannot be modified."
-            )
-        protocol = current
+    """Check a CreateApi/ModifyApi definition; returns the normalised fields to store.
+
+    The checks run in a fixed order (backend type, timeout and protocol, auth and API type, name, request
+    config, backend settings), so a definition with several faults always gets the same error.
+    """
+    service_type, timeout, protocol = _backend_type(p, existing)
     auth_type = p.enum("AuthType", AUTH_TYPES, default="NONE")
     api_type = p.enum("ApiType", API_TYPES, default="NORMAL")
     if api_type == "TSF" and service_type != "TSF":
@@ -137,44 +110,10 @@ def _validate_api(p: Params, *, existing: ApiState | None) -> dict[str, Any]:
             "Microservice (TSF) APIs only support the TSF backend type.",
         )
     name = p.opt_text("ApiName", max_len=API_NAME_MAX) or ""
-    request_config = p.obj("RequestConfig", required=True)
-    path, method = request_config.get("Path"), request_config.get("Method")
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise tencent_error(
-            "InvalidParameterValue.InvalidApiRequestConfig",
-            "RequestConfig.Path must be a path starting with /.",
-        )
-    if not isinstance(method, str) or method.upper() not in METHODS:
-        raise tencent_error(
-            "InvalidParameterValue.InvalidMethod",
-            "Method error. Only ANY, BEGIN, GET, POST, DELETE, HEAD, PUT, OPTIONS, TRACE, PATCH are "
-            "supported.",
-        )
-    method = method.upper()
+    path, method = _request_config(p)
     service_config = p.obj("ServiceConfig")
     mock = p.opt_text("ServiceMockReturnMessage")
-    if service_type == "MOCK" and not mock:
-        raise tencent_error(
-            "InvalidParameterValue.InvalidServiceMockReturnMessage",
-            "ServiceMockReturnMessage is required for a MOCK backend.",
-        )
-    if service_type == "HTTP":
-        _validate_http_backend(service_config)
-    if service_type == "WEBSOCKET":
-        if protocol != "WEBSOCKET":
-            raise tencent_error(
-                "InvalidParameterValue.InvalidServiceType",
-                "For a WEBSOCKET backend the frontend protocol must be WEBSOCKET.",
-            )
-        if method != "GET":
-            raise tencent_error(
-                "InvalidParameterValue.InvalidWSMethod",
-                "For a WEBSOCKET backend the frontend method must be GET.",
-            )
-    if service_type == "SCF" and not p.opt_text("ServiceScfFunctionName"):
-        raise tencent_error(
-            "InvalidParameterValue.InvalidScfConfig", "ServiceScfFunctionName is required for SCF."
-        )
+    _check_backend(p, service_type, protocol, method, service_config, mock)
     info: dict[str, Any] = {k: copy.deepcopy(p.data[k]) for k in _PASSTHROUGH if p.data.get(k) is not None}
     info.update(
         {
@@ -193,6 +132,73 @@ def _validate_api(p: Params, *, existing: ApiState | None) -> dict[str, Any]:
         "service_type": service_type,
         "info": info,
     }
+
+
+def _backend_type(p: Params, existing: ApiState | None) -> tuple[str, int, str]:
+    """``(ServiceType, ServiceTimeout, Protocol)``: required on create; modifying keeps the protocol."""
+    service_type = p.enum("ServiceType", SERVICE_TYPES if existing is None else MODIFY_SERVICE_TYPES)
+    if existing is None:
+        timeout = p.required_integer("ServiceTimeout", minimum=1, maximum=MAX_SERVICE_TIMEOUT)
+        return service_type, timeout, p.enum("Protocol", API_PROTOCOLS)
+    timeout = p.integer(
+        "ServiceTimeout",
+        default=int(existing.info.get("ServiceTimeout", 15)),
+        minimum=1,
+        maximum=MAX_SERVICE_TIMEOUT,
+    )
+    current = str(existing.info.get("Protocol", "HTTP"))
+    protocol = p.enum("Protocol", (*API_PROTOCOLS, "HTTPS", "HTTP&HTTPS"), default=current)
+    if protocol.upper() != current.upper():
+        raise tencent_error(
+            "UnsupportedOperation.ModifyProtocol", "The frontend protocol cannot be modified."
+        )
+    return service_type, timeout, current
+
+
+def _request_config(p: Params) -> tuple[str, str]:
+    """The frontend ``(path, METHOD)`` from ``RequestConfig``."""
+    request_config = p.obj("RequestConfig", required=True)
+    path, method = request_config.get("Path"), request_config.get("Method")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise tencent_error(
+            "InvalidParameterValue.InvalidApiRequestConfig",
+            "RequestConfig.Path must be a path starting with /.",
+        )
+    if not isinstance(method, str) or method.upper() not in METHODS:
+        raise tencent_error(
+            "InvalidParameterValue.InvalidMethod",
+            "Method error. Only ANY, BEGIN, GET, POST, DELETE, HEAD, PUT, OPTIONS, TRACE, PATCH are "
+            "supported.",
+        )
+    return path, method.upper()
+
+
+def _check_backend(
+    p: Params, service_type: str, protocol: str, method: str, config: dict[str, Any], mock: str | None
+) -> None:
+    """What each backend type needs: a mock answer, an HTTP target, a websocket frontend, a function."""
+    if service_type == "MOCK" and not mock:
+        raise tencent_error(
+            "InvalidParameterValue.InvalidServiceMockReturnMessage",
+            "ServiceMockReturnMessage is required for a MOCK backend.",
+        )
+    if service_type == "HTTP":
+        _validate_http_backend(config)
+    if service_type == "WEBSOCKET":
+        if protocol != "WEBSOCKET":
+            raise tencent_error(
+                "InvalidParameterValue.InvalidServiceType",
+                "For a WEBSOCKET backend the frontend protocol must be WEBSOCKET.",
+            )
+        if method != "GET":
+            raise tencent_error(
+                "InvalidParameterValue.InvalidWSMethod",
+                "For a WEBSOCKET backend the frontend method must be GET.",
+            )
+    if service_type == "SCF" and not p.opt_text("ServiceScfFunctionName"):
+        raise tencent_error(
+            "InvalidParameterValue.InvalidScfConfig", "ServiceScfFunctionName is required for SCF."
+        )
 
 
 def _validate_http_backend(config: dict[str, Any]) -> None:
@@ -240,11 +246,12 @@ def create_api(ctx: ActionContext) -> dict[str, Any]:
     service = find_service(backend, p.text("ServiceId"))
     fields = _validate_api(p, existing=None)
     _check_unique(service, fields, "")
-    if len(service.apis) >= backend.quotas.apis_per_service:
-        raise tencent_error(
-            "LimitExceeded.ApiCountLimitExceeded",
-            f"At most {backend.quotas.apis_per_service} APIs per service.",
-        )
+    within_limit(
+        len(service.apis) + 1,
+        backend.quotas.apis_per_service,
+        "LimitExceeded.ApiCountLimitExceeded",
+        "At most {} APIs per service.",
+    )
     api_id = backend.new_api_id(service)
     api = ApiState(api_id=api_id, created=ctx.now, modified=ctx.now, **fields)
     service.apis[api_id] = api
@@ -287,8 +294,7 @@ def delete_api(ctx: ActionContext) -> dict[str, Any]:
                 "FailedOperation.ApiBindEnvironment",
                 f"The API is bound to usage plan {plan_id} in {environment}; unbind it first.",
             )
-    for app in backend.apps.values():
-        app.bindings = [b for b in app.bindings if b.api_id != api.api_id]
+    backend.forget_app_bindings(service.service_id, api.api_id)
     del service.apis[api.api_id]
     service.modified = ctx.now
     return {"Result": True}
@@ -298,20 +304,9 @@ def api_info(service: ServiceState, api: ApiState) -> dict[str, Any]:
     """The ``ApiInfo`` structure (DescribeApi)."""
     info = api.info
     return {
-        "ServiceId": service.service_id,
+        **api_fields(service, api),
         "ServiceName": service.name,
         "ServiceDesc": service.desc,
-        "ApiId": api.api_id,
-        "ApiDesc": info.get("ApiDesc", ""),
-        "CreatedTime": iso(api.created),
-        "ModifiedTime": iso(api.modified),
-        "ApiName": api.name,
-        "ApiType": info.get("ApiType", "NORMAL"),
-        "Protocol": info.get("Protocol", "HTTP"),
-        "AuthType": api.auth_type,
-        "ApiBusinessType": info.get("ApiBusinessType", ""),
-        "AuthRelationApiId": info.get("AuthRelationApiId", ""),
-        "IsDebugAfterCharge": bool(info.get("IsDebugAfterCharge", False)),
         "RequestConfig": {"Path": api.path, "Method": api.method},
         "ResponseType": info.get("ResponseType", ""),
         "ResponseSuccessExample": info.get("ResponseSuccessExample", ""),
@@ -358,21 +353,11 @@ _API_FILTERS = (
 
 
 def _des_apis_status(service: ServiceState, api: ApiState) -> dict[str, Any]:
+    """The ``DesApisStatus`` structure (DescribeApisStatus)."""
     return {
-        "ServiceId": service.service_id,
-        "ApiId": api.api_id,
-        "ApiDesc": api.info.get("ApiDesc", ""),
-        "CreatedTime": iso(api.created),
-        "ModifiedTime": iso(api.modified),
-        "ApiName": api.name,
+        **api_fields(service, api),
         "VpcId": 0,
         "UniqVpcId": "",
-        "ApiType": api.info.get("ApiType", "NORMAL"),
-        "Protocol": api.info.get("Protocol", "HTTP"),
-        "IsDebugAfterCharge": bool(api.info.get("IsDebugAfterCharge", False)),
-        "AuthType": api.auth_type,
-        "ApiBusinessType": api.info.get("ApiBusinessType", ""),
-        "AuthRelationApiId": api.info.get("AuthRelationApiId", ""),
         "Tags": [],
         "Path": api.path,
         "Method": api.method,
@@ -417,12 +402,3 @@ def _api_matches(
             if plan_id in excluded and api_id in ("", api.api_id):
                 return False
     return True
-
-
-ACTIONS: dict[str, Action] = {
-    "CreateApi": create_api,
-    "ModifyApi": modify_api,
-    "DeleteApi": delete_api,
-    "DescribeApi": describe_api,
-    "DescribeApisStatus": describe_apis_status,
-}
