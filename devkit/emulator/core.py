@@ -37,6 +37,7 @@ __all__ = [
     "Service",
     "huawei_error",
     "json_response",
+    "no_such_api",
     "tencent_error",
 ]
 
@@ -73,6 +74,18 @@ def huawei_error(status: int, code: str, msg: str, *, wrapped: bool = False) -> 
     payload: dict[str, Any] = {"error_code": code, "error_msg": msg}
     body: dict[str, Any] = {"error": payload} if wrapped else {**payload, "request_id": rid}
     return ApiError(json_response(status, body, request_id=rid))
+
+
+def no_such_api(request: httpx.Request) -> httpx.Response:
+    """The answer to a request no service (or no published API) serves: the gateway's APIGW.0101."""
+    return json_response(
+        404,
+        {
+            "error_code": "APIGW.0101",
+            "error_msg": "The API does not exist or has not been published in the environment: "
+            f"{request.method} {request.url.path}",
+        },
+    )
 
 
 PROJECT_EXTENSION = "opsfn_project"
@@ -341,14 +354,7 @@ class Emulator:
         request.read()
         found = self._find(request)
         if found is None:
-            return json_response(
-                404,
-                {
-                    "error_code": "APIGW.0101",
-                    "error_msg": "The API does not exist or has not been published in the environment: "
-                    f"{request.method} {request.url.path}",
-                },
-            )
+            return no_such_api(request)
         svc, route, params = found
         try:
             if self.faults is not None:

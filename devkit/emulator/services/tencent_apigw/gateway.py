@@ -33,9 +33,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from devkit.emulator.core import ApiError, Call, Route, Service, json_response
+from devkit.emulator.core import ApiError, Call, Route, Service, json_response, no_such_api
 from devkit.emulator.services.tencent_apigw.params import ENVIRONMENTS
-from devkit.emulator.services.tencent_apigw.protocol import no_such_api
 from devkit.emulator.services.tencent_apigw.state import (
     ApiState,
     Clock,

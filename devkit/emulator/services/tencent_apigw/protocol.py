@@ -20,7 +20,14 @@ from typing import Any
 
 import httpx
 
-from devkit.emulator.core import TENCENT_CONTENT_TYPE, ApiError, Call, Route, json_response, tencent_error
+from devkit.emulator.core import (
+    TENCENT_CONTENT_TYPE,
+    ApiError,
+    Call,
+    Route,
+    no_such_api,
+    tencent_error,
+)
 from devkit.emulator.services.tencent_apigw.handlers.common import ActionContext
 from devkit.emulator.services.tencent_apigw.params import Params, unflatten_v1
 from devkit.emulator.services.tencent_apigw.routes import ACTIONS, ActionSpec
@@ -57,18 +64,6 @@ class TencentCall:
     version: str
     region: str
     params: dict[str, Any]
-
-
-def no_such_api(request: httpx.Request) -> httpx.Response:
-    """The emulator's answer to a request no service serves."""
-    return json_response(
-        404,
-        {
-            "error_code": "APIGW.0101",
-            "error_msg": "The API does not exist or has not been published in the environment: "
-            f"{request.method} {request.url.path}",
-        },
-    )
 
 
 def _answer(fields: dict[str, Any], request_id: str) -> httpx.Response:
