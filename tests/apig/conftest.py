@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from devkit.emulator.core import Emulator
-from devkit.emulator.services.apig_state import DEFAULT_INSTANCE_ID, ApigBackend, Instance
+from devkit.emulator.services.apig.state import DEFAULT_INSTANCE_ID, ApigBackend, Instance
 from shared.clients.apig import ApigClient
 from shared.config import Settings
 from shared.http import RetryPolicy, make_client

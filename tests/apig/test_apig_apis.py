@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from apig_bodies import http_api, mock_api
 
-from devkit.emulator.services.apig_state import RELEASE_ENV_ID, Instance
+from devkit.emulator.services.apig.state import RELEASE_ENV_ID, Instance
 from shared.clients.apig import ApigClient
 from shared.errors import BadRequestError, ConflictError, NotFoundError, QuotaExceededError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from apig_bodies import mock_api
 
-from devkit.emulator.services.apig_state import RELEASE_ENV_ID, Instance
+from devkit.emulator.services.apig.state import RELEASE_ENV_ID, Instance
 from shared.clients.apig import ApigClient
 from shared.errors import BadRequestError, CloudError, ConflictError, NotFoundError, QuotaExceededError
 

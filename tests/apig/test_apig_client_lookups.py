@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devkit.emulator.services.apig_state import DEFAULT_INSTANCE_ID
+from devkit.emulator.services.apig.state import DEFAULT_INSTANCE_ID
 from shared.clients.apig import ApigClient
 from shared.config import Settings
 from shared.http import make_client

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devkit.emulator.services.apig_state import DEFAULT_INSTANCE_ID, ApigBackend
+from devkit.emulator.services.apig.state import DEFAULT_INSTANCE_ID, ApigBackend
 from shared.clients.apig import (
     INSTANCE_ID_VARIABLE,
     ApigClient,

@@ -31,7 +31,7 @@ import pytest
 
 from devkit.emulator.credentials import DEMO_HUAWEI_AK, DEMO_HUAWEI_SK, DEMO_REGION
 from devkit.emulator.registry import build_emulator
-from devkit.emulator.services.apig_state import DEFAULT_INSTANCE_ID, RELEASE_ENV_ID
+from devkit.emulator.services.apig.state import DEFAULT_INSTANCE_ID, RELEASE_ENV_ID
 from shared.config import Settings
 
 pytestmark = pytest.mark.sdk  # conformance against the official SDKs' own models

@@ -14,8 +14,8 @@ import pytest
 from apig_bodies import http_api, mock_api
 
 from devkit.emulator.core import Emulator, json_response
-from devkit.emulator.services.apig_gateway import GATEWAY_PREFIX
-from devkit.emulator.services.apig_state import ApigBackend
+from devkit.emulator.services.apig.gateway import GATEWAY_PREFIX
+from devkit.emulator.services.apig.state import ApigBackend
 from shared.auth import HuaweiAKSKAuth, huawei_signature_for_request, parse_huawei_authorization
 from shared.clients.apig import ApigClient, App
 

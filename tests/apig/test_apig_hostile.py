@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from devkit.emulator.core import Emulator
 from devkit.emulator.credentials import DEMO_HUAWEI_AK, DEMO_HUAWEI_SK, DEMO_REGION
 from devkit.emulator.registry import build_emulator
-from devkit.emulator.services.apig_state import DEFAULT_INSTANCE_ID, RELEASE_ENV_ID
+from devkit.emulator.services.apig.state import DEFAULT_INSTANCE_ID, RELEASE_ENV_ID
 from shared.config import Settings
 
 PROJECT = "a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4"

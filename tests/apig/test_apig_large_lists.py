@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from devkit.emulator.core import Emulator
-from devkit.emulator.services import apig_apis
-from devkit.emulator.services.apig_groups import new_group
-from devkit.emulator.services.apig_state import DEFAULT_INSTANCE_ID, Instance, new_id, now
+from devkit.emulator.services.apig.handlers import apis as apig_apis
+from devkit.emulator.services.apig.handlers.groups import new_group
+from devkit.emulator.services.apig.state import DEFAULT_INSTANCE_ID, Instance, new_id, now
 from shared.clients.apig import ApigClient
 from shared.config import Settings
 from shared.http import make_client

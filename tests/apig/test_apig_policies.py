@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from apig_bodies import mock_api
 
-from devkit.emulator.services.apig_state import Instance
+from devkit.emulator.services.apig.state import Instance
 from shared.clients.apig import ApigClient, PublishRecord
 from shared.errors import BadRequestError, ConflictError, NotFoundError, QuotaExceededError
 

@@ -7,7 +7,7 @@ import pytest
 from apig_bodies import http_api, mock_api
 
 from devkit.emulator.core import json_response
-from devkit.emulator.services.apig_state import RELEASE_ENV_ID, ApigBackend, Instance
+from devkit.emulator.services.apig.state import RELEASE_ENV_ID, ApigBackend, Instance
 from shared.clients.apig import ApigClient
 from shared.errors import BadRequestError, NotFoundError, ThrottledError
 

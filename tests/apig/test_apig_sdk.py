@@ -45,8 +45,8 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from devkit.emulator.core import Emulator
 from devkit.emulator.credentials import DEMO_HUAWEI_AK, DEMO_HUAWEI_SK
-from devkit.emulator.services.apig_state import DEFAULT_INSTANCE_ID as IID
-from devkit.emulator.services.apig_state import RELEASE_ENV_ID
+from devkit.emulator.services.apig.state import DEFAULT_INSTANCE_ID as IID
+from devkit.emulator.services.apig.state import RELEASE_ENV_ID
 
 pytestmark = pytest.mark.sdk
 

@@ -29,7 +29,7 @@ from devkit.emulator.credentials import (
     DEMO_TENCENT_SECRET_ID,
     DEMO_TENCENT_SECRET_KEY,
 )
-from devkit.emulator.services.apig_state import DEFAULT_INSTANCE_ID
+from devkit.emulator.services.apig.state import DEFAULT_INSTANCE_ID
 from shared.auth import HuaweiAKSKAuth, TencentTC3Auth
 
 PROJECT = "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4"

@@ -1,4 +1,4 @@
-"""State and shared helpers of the faked Huawei APIG (dedicated instance, V2) service.
+"""State of the faked Huawei APIG (dedicated instance, V2) service.
 
 Resources are stored as the JSON dictionaries the API returns, because almost every answer echoes the request
 fields back plus a few server fields; keeping the wire shape avoids a second model layer that could drift from
@@ -12,10 +12,11 @@ mutations, so an unfiltered page costs O(page) however many rows there are.
 
 from __future__ import annotations
 
-import re
+import copy
 import secrets
+import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -27,30 +28,19 @@ from devkit.emulator.core import ApiError, Call, huawei_error, json_response
 __all__ = [
     "DEFAULT_INSTANCE_ID",
     "DEFAULT_QUOTAS",
+    "GROUP_DOMAIN_SUFFIX",
     "RELEASE_ENV_ID",
     "ApigBackend",
     "HttpBackend",
     "Instance",
     "Table",
-    "bad_value",
-    "check_enum",
-    "check_pattern",
-    "check_unique_name",
-    "created",
     "echo_backend",
-    "listed",
-    "missing",
     "new_id",
+    "new_secret",
     "not_found",
     "now",
-    "ok",
-    "page",
-    "paging",
-    "quota_check",
-    "require",
 ]
 
-BASE = "/v2/{project_id}/apigw/instances/{instance_id}"
 RELEASE_ENV_ID = "DEFAULT_ENVIRONMENT_RELEASE_ID"
 GROUP_DOMAIN_SUFFIX = "apic.opsfn.local"
 """Sub-domain of every API group (``{group id}.apic.opsfn.local``); the gateway also routes by it."""
@@ -159,9 +149,33 @@ class Table:
         return None
 
 
+BINDING_TABLES = ("sign_bindings", "throttle_bindings", "acl_bindings")
+"""The tables whose rows hang off publish records: they move on re-publish and go on offline."""
+
+
+def not_found(code: str, msg: str) -> ApiError:
+    return huawei_error(404, code, msg)
+
+
+def _row(table: Table, key: str, code: str, msg: str) -> dict[str, Any]:
+    row = table.get(key)
+    if row is None:
+        raise not_found(code, msg)
+    return row
+
+
 @dataclass
 class Instance:
-    """One dedicated gateway instance and every resource inside it."""
+    """One dedicated gateway instance and every resource inside it.
+
+    Publishing follows the document's model: every publish snapshots the draft definition into a new
+    *version* and creates a new *publish record* (new ``publish_id``) for the (API, environment) pair; one
+    version per pair is in effect (``status`` 1). Switching versions keeps the pair's record and changes the
+    version in effect; taking an API offline deletes the record. At most ``API_VERSION_NUM_LIMIT`` versions
+    are kept per API and environment, the oldest not in effect dropped first. Bindings of signature keys,
+    throttling and ACL policies hang off publish records: re-publishing moves them to the new record,
+    offline removes them with it.
+    """
 
     id: str
     record: dict[str, Any]
@@ -183,6 +197,8 @@ class Instance:
     apps: Table = field(default_factory=Table)
     app_codes: Table = field(default_factory=Table)
     app_auths: Table = field(default_factory=Table)
+    # The gateway's fixed-window throttling counters: (publish id + policy id, scope, window) -> calls.
+    throttle_counters: dict[tuple[str, str, int], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if RELEASE_ENV_ID not in self.envs:
@@ -197,47 +213,145 @@ class Instance:
 
     # ---- lookups that raise the documented not-found errors ----
     def group(self, group_id: str) -> dict[str, Any]:
-        return self.groups.get(group_id) or _raise(
-            not_found("APIG.3001", f"API group {group_id} does not exist")
-        )
+        return _row(self.groups, group_id, "APIG.3001", f"API group {group_id} does not exist")
 
     def env(self, env_id: str) -> dict[str, Any]:
-        return self.envs.get(env_id) or _raise(not_found("APIG.3003", f"Environment {env_id} does not exist"))
+        return _row(self.envs, env_id, "APIG.3003", f"Environment {env_id} does not exist")
 
     def api(self, api_id: str) -> dict[str, Any]:
-        return self.apis.get(api_id) or _raise(not_found("APIG.3002", f"API {api_id} does not exist"))
+        return _row(self.apis, api_id, "APIG.3002", f"API {api_id} does not exist")
 
     def sign(self, sign_id: str) -> dict[str, Any]:
-        return self.signs.get(sign_id) or _raise(
-            not_found("APIG.3017", f"Signature key {sign_id} does not exist")
-        )
+        return _row(self.signs, sign_id, "APIG.3017", f"Signature key {sign_id} does not exist")
 
     def app(self, app_id: str) -> dict[str, Any]:
-        return self.apps.get(app_id) or _raise(not_found("APIG.3004", f"App {app_id} does not exist"))
+        return _row(self.apps, app_id, "APIG.3004", f"App {app_id} does not exist")
 
     def throttle(self, throttle_id: str) -> dict[str, Any]:
-        return self.throttles.get(throttle_id) or _raise(
-            not_found("APIG.3005", f"The request throttling policy {throttle_id} does not exist")
-        )
+        msg = f"The request throttling policy {throttle_id} does not exist"
+        return _row(self.throttles, throttle_id, "APIG.3005", msg)
 
     def acl(self, acl_id: str) -> dict[str, Any]:
-        return self.acls.get(acl_id) or _raise(
-            not_found("APIG.3006", f"The access control policy {acl_id} does not exist")
-        )
+        return _row(self.acls, acl_id, "APIG.3006", f"The access control policy {acl_id} does not exist")
 
+    def env_name(self, env_id: str) -> str:
+        env = self.envs.get(env_id)
+        return str(env["name"]) if env else ""
+
+    def group_domains(self, group_id: str) -> dict[str, Any]:
+        """The group's debugging domains, which runtime and version-detail views append."""
+        group = self.groups.get(group_id) or {}
+        return {"sl_domain": group.get("sl_domain", ""), "sl_domains": group.get("sl_domains", [])}
+
+    def delete(self, table: Table, row_id: str, *children: tuple[Table, str]) -> None:
+        """Remove a row and, from each ``(child table, field)``, every row whose field names it."""
+        for child, fk in children:
+            child.remove_where(**{fk: row_id})
+        table.pop(row_id)
+
+    # ---- publish records and versions ----
     def publish_by_id(self, publish_id: str) -> dict[str, Any] | None:
         for record in self.publishes.values():
             if record["publish_id"] == publish_id:
                 return record
         return None
 
-    def env_name(self, env_id: str) -> str:
-        env = self.envs.get(env_id)
-        return str(env["name"]) if env else ""
+    def published(self, api_id: str, env_id: str) -> dict[str, Any]:
+        """The record in effect for the pair; 404 ``APIG.3015`` when the API is not published there."""
+        record = self.publishes.get((api_id, env_id))
+        if record is None:
+            raise not_found("APIG.3015", f"The API publication record does not exist,api_id:{api_id}")
+        return record
 
+    def definition(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The API definition a publish record serves: the snapshot of its version in effect."""
+        definition: dict[str, Any] = self.versions[record["version_id"]]["_definition"]
+        return definition
 
-def _raise(exc: ApiError) -> Any:
-    raise exc
+    def version(self, version_id: str, *, api_id: str | None = None) -> dict[str, Any]:
+        """A stored API version; 404 ``APIG.3022`` when absent or, given ``api_id``, owned by another API."""
+        version = self.versions.get(version_id)
+        if version is None or (api_id is not None and version["api_id"] != api_id):
+            raise not_found("APIG.3022", f"The API version does not exist,id:{version_id}")
+        return version
+
+    def publish(self, api: dict[str, Any], env_id: str, remark: str = "") -> dict[str, Any]:
+        """Publish the draft of ``api`` to ``env_id``: a new version and a new publish record."""
+        env = self.env(env_id)
+        stamp = now()
+        key = (api["id"], env_id)
+        old = self.publishes.get(key)
+        version_id = new_id()
+        self.versions[version_id] = {
+            "version_id": version_id,
+            "version_no": datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+            + f"{time.monotonic_ns() % 1000:03d}",
+            "api_id": api["id"],
+            "env_id": env_id,
+            "env_name": env["name"],
+            "remark": remark,
+            "publish_time": stamp,
+            "status": 1,
+            "_definition": copy.deepcopy({k: v for k, v in api.items() if not k.startswith("_")}),
+        }
+        record = {
+            "publish_id": new_id(),
+            "api_id": api["id"],
+            "api_name": api["name"],
+            "env_id": env_id,
+            "remark": remark,
+            "publish_time": stamp,
+            "version_id": version_id,
+        }
+        if old is not None:
+            self.versions[old["version_id"]]["status"] = 2
+            for table in BINDING_TABLES:
+                for binding in getattr(self, table):
+                    if binding["publish_id"] == old["publish_id"]:
+                        binding["publish_id"] = record["publish_id"]
+        self.publishes[key] = record
+        self._prune_versions(api["id"], env_id)
+        return record
+
+    def _prune_versions(self, api_id: str, env_id: str) -> None:
+        mine = [v for v in self.versions.values() if v["api_id"] == api_id and v["env_id"] == env_id]
+        excess = len(mine) - self.quotas["API_VERSION_NUM_LIMIT"]
+        for version in mine:
+            if excess <= 0:
+                break
+            if version["status"] != 1:
+                del self.versions[version["version_id"]]
+                excess -= 1
+
+    def offline(self, api: dict[str, Any], env_id: str) -> dict[str, Any]:
+        """Take ``api`` offline in ``env_id``; its publish record and the bindings on it go away."""
+        self.env(env_id)
+        record = self.published(api["id"], env_id)
+        del self.publishes[(api["id"], env_id)]
+        self.versions[record["version_id"]]["status"] = 2
+        for table in BINDING_TABLES:
+            getattr(self, table).remove_where(publish_id=record["publish_id"])
+        return record
+
+    def switch_version(self, api: dict[str, Any], version_id: str) -> dict[str, Any]:
+        """Put one of the API's versions in effect; the pair keeps (or gets) one publish record."""
+        version = self.version(version_id, api_id=api["id"])
+        key = (api["id"], version["env_id"])
+        record = self.publishes.get(key)
+        if record is None:
+            record = {
+                "publish_id": new_id(),
+                "api_id": api["id"],
+                "api_name": api["name"],
+                "env_id": version["env_id"],
+                "remark": version.get("remark", ""),
+            }
+            self.publishes[key] = record
+        else:
+            self.versions[record["version_id"]]["status"] = 2
+        record.update({"version_id": version_id, "publish_time": now()})
+        version["status"] = 1
+        return record
 
 
 def default_instance_record(project_id: str, instance_id: str, name: str) -> dict[str, Any]:
@@ -327,176 +441,3 @@ class ApigBackend:
         if inst is None:
             raise not_found("APIG.3030", f"The instance does not exist,id:{instance_id}")
         return inst
-
-
-# ---- responses and errors ----
-
-
-def ok(body: Any) -> httpx.Response:
-    return json_response(200, body)
-
-
-def created(body: Any) -> httpx.Response:
-    return json_response(201, body)
-
-
-def no_content() -> httpx.Response:
-    return httpx.Response(204, headers={"X-Request-Id": new_id()})
-
-
-def not_found(code: str, msg: str) -> ApiError:
-    return huawei_error(404, code, msg)
-
-
-def missing(name: str) -> ApiError:
-    return huawei_error(
-        400,
-        "APIG.2001",
-        f"The request parameters must be specified,parameterName:{name}. "
-        "Please refer to the support documentation",
-    )
-
-
-def bad_value(name: str, code: str = "APIG.2011") -> ApiError:
-    return huawei_error(
-        400, code, f"Invalid parameter value,parameterName:{name}. Please refer to the support documentation"
-    )
-
-
-def quota_check(inst: Instance, quota: str, used: int, code: str, what: str) -> None:
-    """403 with the ``APIG.31xx`` code once ``used`` reaches the quota (quota errors are not retryable)."""
-    if used >= inst.quotas[quota]:
-        raise huawei_error(403, code, f"The number of {what} exceeds the maximum allowed limit.")
-
-
-# ---- request validation ----
-
-
-def body_of(call: Call) -> dict[str, Any]:
-    data = call.json()
-    if not isinstance(data, dict):
-        raise huawei_error(400, "APIG.2000", "Parameter error: the request body must be a JSON object")
-    return data
-
-
-def require(body: dict[str, Any], name: str) -> Any:
-    value = body.get(name)
-    if value is None or value == "" or value == []:
-        raise missing(name)
-    return value
-
-
-def require_id(body: dict[str, Any], name: str) -> str:
-    """A required resource id: anything but a string (``{}``, ``[1]``, ``7``) is APIG.2011, never a crash.
-
-    Ids are dictionary keys in the state, so an object or array that slipped through as an id would raise
-    ``TypeError: unhashable`` (a 500 from our own code) instead of the documented validation error.
-    """
-    value = require(body, name)
-    if not isinstance(value, str):
-        raise bad_value(name)
-    return value
-
-
-def check_enum(body: dict[str, Any], name: str, allowed: Iterable[Any], *, required: bool = False) -> Any:
-    """Validate an enumerated field; the document answers APIG.2011 for a value outside the enum."""
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise missing(name)
-        return None
-    # Compare type too: in Python ``True == 1``, but the service refuses ``"type": true`` for an Integer enum.
-    if not any(type(value) is type(option) and value == option for option in allowed):
-        raise bad_value(name)
-    return value
-
-
-def check_pattern(
-    body: dict[str, Any], name: str, pattern: str, *, required: bool = False, label: str | None = None
-) -> Any:
-    value = body.get(name)
-    if value is None or value == "":
-        if required:
-            raise missing(label or name)
-        return None
-    if not isinstance(value, str) or not re.fullmatch(pattern, value):
-        raise bad_value(label or name)
-    return value
-
-
-def check_unique_name(
-    table: Table, name: str, own_id: str | None, code: str, what: str, *, field: str = "name"
-) -> None:
-    """400 with the kind's ``APIG.32xx`` code when another row has ``name``; a row may keep its own."""
-    clash = table.find(**{field: name})
-    if clash is not None and clash["id"] != own_id:
-        raise huawei_error(400, code, f"The {what} name already exists,name:{name}")
-
-
-def check_length(body: dict[str, Any], name: str, maximum: int) -> None:
-    value = body.get(name)
-    if value is not None and (not isinstance(value, str) or len(value) > maximum):
-        raise bad_value(name)
-
-
-# Name patterns from the document (section 6.1). \u4e00-\u9fff stands for "Chinese characters".
-NAME_3_64 = r"[A-Za-z\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]{2,63}"
-GROUP_NAME = r"[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9_\-./()（）:：、\u4e00-\u9fff]{2,254}"
-ENV_NAME = r"[A-Za-z][A-Za-z0-9_]{2,63}"
-
-
-def paging(call: Call) -> tuple[int, int]:
-    """``offset`` (negative becomes 0) and ``limit`` (1-500, default 20) as every V2 list documents."""
-    query = call.query
-    try:
-        offset = int(query.get("offset", "0") or "0")
-    except ValueError:
-        raise bad_value("offset", "APIG.2012") from None
-    try:
-        limit = int(query.get("limit", "20") or "20")
-    except ValueError:
-        raise bad_value("limit", "APIG.2012") from None
-    if limit < 1 or limit > 500:
-        raise bad_value("limit", "APIG.2012")
-    return max(offset, 0), limit
-
-
-def page(call: Call, key: str, rows: list[Any], view: Callable[[Any], dict[str, Any]]) -> httpx.Response:
-    """One page of ``rows`` (already filtered); only the rows on the page are rendered."""
-    offset, limit = paging(call)
-    chunk = rows[offset : offset + limit]
-    return ok({"total": len(rows), "size": len(chunk), key: [view(r) for r in chunk]})
-
-
-def public(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored row without the emulator's private ``_`` fields."""
-    return {k: v for k, v in row.items() if not k.startswith("_")}
-
-
-def text_filter(value: str | None, actual: Any, *, precise: bool) -> bool:
-    """Fuzzy (substring) match unless the field is named in ``precise_search``."""
-    if not value:
-        return True
-    actual_text = "" if actual is None else str(actual)
-    return actual_text == value if precise else value in actual_text
-
-
-def precise_fields(call: Call) -> set[str]:
-    return {p.strip() for p in call.query.get("precise_search", "").split(",") if p.strip()}
-
-
-def listed(call: Call, table: Table, *, name_field: str = "name", exact: tuple[str, ...] = ()) -> list[Any]:
-    """The rows a ``List*V2`` call selects: ``id`` exact, ``name`` fuzzy unless ``precise_search`` names it.
-
-    Signature keys, throttling and ACL policies, apps and groups all filter this way (the ACL list reads
-    ``name`` against ``acl_name``); ``exact`` adds the list's further exact-match query fields.
-    """
-    q = call.query
-    precise = "name" in precise_fields(call)
-    return [
-        row
-        for row in table
-        if text_filter(q.get("id"), row["id"], precise=True)
-        and text_filter(q.get("name"), row[name_field], precise=precise)
-        and all(text_filter(q.get(k), row[k], precise=True) for k in exact)
-    ]

@@ -1,0 +1,1 @@
+"""APIG operations, one module per resource family and one function per documented operation."""
