@@ -252,6 +252,14 @@ class EmulatorCredentials:
                     return project
         return None
 
+    def principal_user(self, principal: str) -> IamUser | None:
+        """The IAM user behind a verified principal: an access key's owner, or ``user@domain`` (a token)."""
+        key = self.huawei_key(principal)
+        if key is not None:
+            return key.user
+        name, _, domain = principal.rpartition("@")
+        return self.user(domain, name) if name else None
+
     def huawei_key(self, access: str) -> HuaweiKey | None:
         with self._lock:
             return self._huawei.get(access)
