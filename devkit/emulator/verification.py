@@ -114,7 +114,7 @@ def _verify_aksk(creds: EmulatorCredentials, request: httpx.Request, authorizati
         presented = request.headers.get("x-security-token", "")
         if not presented:
             raise _iam_denied("x-security-token not found, a temporary ak requires its security token")
-        if not hmac.compare_digest(presented, key.security_token or ""):
+        if not key.token_matches(presented):
             raise _iam_denied("verify security token fail")
         if creds.expired(key.expires_at):
             raise _iam_denied(f"security token expires, expires_at: {_iso(key.expires_at)}")
@@ -208,8 +208,8 @@ def _check_tencent_key(
             "AuthFailure.SignatureExpire",
             f"Signature expired. Timestamp {ts}; server time {int(now)}. It must be within 5 minutes.",
         )
-    if key.token is not None or token:
-        if key.token is None or not token or not hmac.compare_digest(token, key.token):
+    if key.temporary or token:
+        if not token or not key.token_matches(token):
             raise tencent_error(
                 "AuthFailure.TokenFailure", "The provided token is invalid or does not match the key."
             )

@@ -124,11 +124,11 @@ def create_security_token(call: Call, directory: IamDirectory) -> httpx.Response
     else:
         raise iam_error(400, f"Unsupported authentication methods: {', '.join(methods)}.")
     key = directory.creds.issue_temporary_key(user, duration)
-    assert key.expires_at is not None and key.security_token is not None
+    assert key.expires_at is not None and key.token is not None
     credential = {
         "access": key.access,
         "secret": key.secret,
-        "securitytoken": key.security_token,
+        "securitytoken": key.token,
         "expires_at": _iso(key.expires_at),
     }
     return json_response(201, {"credential": credential})
