@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HUAWEI_MAX_SKEW_SECONDS",
     "TENCENT_MAX_SKEW_SECONDS",
+    "credentials_of",
     "tencent_isolation_key",
     "tencent_v1_params",
     "verify_huawei",
@@ -46,7 +47,8 @@ _ACCOUNT = "opsfn_account"
 _IAM_PREFIX = "Incorrect IAM authentication information: "
 
 
-def _credentials(emulator: Emulator) -> EmulatorCredentials:
+def credentials_of(emulator: Emulator) -> EmulatorCredentials:
+    """The emulator's credential store; services that read it need ``configure()`` to have run."""
     if emulator.credentials is None:
         raise RuntimeError("emulator has no credentials; call devkit.emulator.setup.configure() first")
     return emulator.credentials
@@ -64,7 +66,7 @@ def verify_huawei(emulator: Emulator, svc: Service[Any], request: httpx.Request)
 
     Returns the principal: the access key, or ``user@domain`` for a token.
     """
-    creds = _credentials(emulator)
+    creds = credentials_of(emulator)
     authorization = request.headers.get("authorization")
     if authorization:
         return _verify_aksk(creds, request, authorization)
@@ -171,7 +173,7 @@ def verify_tencent(emulator: Emulator, svc: Service[Any], request: httpx.Request
 
     Returns the SecretId and records the key's account on the request for :func:`tencent_isolation_key`.
     """
-    creds = _credentials(emulator)
+    creds = credentials_of(emulator)
     authorization = request.headers.get("authorization")
     if authorization:
         secret_id = _verify_tc3(creds, request, authorization)

@@ -141,21 +141,22 @@ def check_name(value: Any, field: str = "name") -> str:
 def check_tag_key(key: Any) -> str:
     if not isinstance(key, str) or not key:
         invalid("tag key must be a non-empty string")
-    if len(key) > TAG_KEY_MAX:
-        invalid(f"tag key is longer than {TAG_KEY_MAX} characters")
-    if any(ch in TAG_FORBIDDEN for ch in key):
-        invalid("tag key contains a forbidden character")
-    return key
+    return _tag_text(key, "tag key", TAG_KEY_MAX)
 
 
 def check_tag_value(value: Any) -> str:
     if not isinstance(value, str):
         invalid("tag value must be a string")
-    if len(value) > TAG_VALUE_MAX:
-        invalid(f"tag value is longer than {TAG_VALUE_MAX} characters")
-    if any(ch in TAG_FORBIDDEN for ch in value):
-        invalid("tag value contains a forbidden character")
-    return value
+    return _tag_text(value, "tag value", TAG_VALUE_MAX)
+
+
+def _tag_text(text: str, what: str, limit: int) -> str:
+    """The rules tag keys and values share: a length limit and none of the forbidden characters."""
+    if len(text) > limit:
+        invalid(f"{what} is longer than {limit} characters")
+    if any(ch in TAG_FORBIDDEN for ch in text):
+        invalid(f"{what} contains a forbidden character")
+    return text
 
 
 def check_stage(value: Any) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from devkit.emulator.credentials import EmulatorCredentials, IamToken, IamUser, hex_id
-from devkit.emulator.verification import verify_huawei
+from devkit.emulator.verification import credentials_of, verify_huawei
 
 if TYPE_CHECKING:
     from devkit.emulator.core import Emulator, Service
@@ -29,9 +29,7 @@ class IamDirectory:
 
     @property
     def creds(self) -> EmulatorCredentials:
-        if self.emulator.credentials is None:
-            raise RuntimeError("IAM needs emulator.credentials; build the emulator with build_emulator()")
-        return self.emulator.credentials
+        return credentials_of(self.emulator)
 
     def service_names(self) -> list[str]:
         """Every emulated service, for the token's catalog."""
