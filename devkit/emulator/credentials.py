@@ -27,6 +27,7 @@ cloud. Every Tencent key maps to an account id (the ``AppId``), which is the Ten
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import string
 import threading
@@ -94,19 +95,34 @@ class IamUser:
     enabled: bool = True
 
 
-@dataclass(frozen=True)
-class HuaweiKey:
-    """An AK/SK pair; temporary pairs carry a security token and an expiry."""
+@dataclass(frozen=True, kw_only=True)
+class _Key:
+    """What long-term and temporary keys share: a temporary key carries a session token and an expiry."""
 
-    access: str
-    secret: str = field(repr=False)
-    user: IamUser
-    security_token: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
     expires_at: datetime | None = None
 
     @property
     def temporary(self) -> bool:
-        return self.security_token is not None
+        return self.token is not None
+
+    def token_matches(self, presented: str) -> bool:
+        """Whether ``presented`` is this key's session token (compared in constant time)."""
+        return self.token is not None and hmac.compare_digest(presented, self.token)
+
+
+@dataclass(frozen=True)
+class HuaweiKey(_Key):
+    """An AK/SK pair; a temporary pair's ``token`` is the security token IAM issued with it."""
+
+    access: str
+    secret: str = field(repr=False)
+    user: IamUser
+
+    @property
+    def security_token(self) -> str | None:
+        """Huawei's name for the session token (``X-Security-Token``)."""
+        return self.token
 
 
 @dataclass(frozen=True)
@@ -123,12 +139,12 @@ class IamToken:
 
 
 @dataclass(frozen=True)
-class TencentKey:
+class TencentKey(_Key):
+    """A SecretId/SecretKey pair of one account (the ``AppId``); temporary pairs carry a token."""
+
     secret_id: str
     secret_key: str = field(repr=False)
     account_id: str
-    token: str | None = field(default=None, repr=False)
-    expires_at: datetime | None = None
 
 
 class EmulatorCredentials:
@@ -252,6 +268,14 @@ class EmulatorCredentials:
                     return project
         return None
 
+    def principal_user(self, principal: str) -> IamUser | None:
+        """The IAM user behind a verified principal: an access key's owner, or ``user@domain`` (a token)."""
+        key = self.huawei_key(principal)
+        if key is not None:
+            return key.user
+        name, _, domain = principal.rpartition("@")
+        return self.user(domain, name) if name else None
+
     def huawei_key(self, access: str) -> HuaweiKey | None:
         with self._lock:
             return self._huawei.get(access)
@@ -263,7 +287,7 @@ class EmulatorCredentials:
 
     def default_tencent_secret_id(self) -> str:
         with self._lock:
-            return next((k.secret_id for k in self._tencent.values() if k.token is None), "")
+            return next((k.secret_id for k in self._tencent.values() if not k.temporary), "")
 
     def token(self, value: str) -> IamToken | None:
         with self._lock:
@@ -311,7 +335,7 @@ class EmulatorCredentials:
             access="OPSFNTMP" + "".join(secrets.choice(alphabet) for _ in range(12)),
             secret=secrets.token_urlsafe(30),
             user=user,
-            security_token="gQpzb3Bmbi" + secrets.token_urlsafe(180),
+            token="gQpzb3Bmbi" + secrets.token_urlsafe(180),
             expires_at=self.clock() + timedelta(seconds=duration_seconds),
         )
         with self._lock:

@@ -1,13 +1,12 @@
-"""Which service modules make up the emulator, in routing order.
+"""Which service packages make up the emulator, in routing order.
 
-Each module named here defines ``make_service(emulator) -> Service`` (it may read ``emulator.credentials``
-or other services, e.g. CSMS publishing to SMN).
+Each package named here defines ``make_service(emulator) -> Service`` (it may read ``emulator.credentials``
+or other services, e.g. CSMS publishing to SMN). A service that fails to import fails the whole build.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -33,11 +32,6 @@ def build_emulator(
     emulator = Emulator()
     configure(emulator, credentials=credentials, faults=faults, seed=seed, **options)
     for name in SERVICE_MODULES:
-        module_name = f"devkit.emulator.services.{name}"
-        # While the services are being written in parallel a module may not exist yet; skip only that case.
-        # An existing module that fails to import must fail loudly, so the import itself is not guarded.
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(f"devkit.emulator.services.{name}")
         emulator.add(module.make_service(emulator))
     return emulator

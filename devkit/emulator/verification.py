@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HUAWEI_MAX_SKEW_SECONDS",
     "TENCENT_MAX_SKEW_SECONDS",
+    "credentials_of",
     "tencent_isolation_key",
     "tencent_v1_params",
     "verify_huawei",
@@ -46,7 +47,8 @@ _ACCOUNT = "opsfn_account"
 _IAM_PREFIX = "Incorrect IAM authentication information: "
 
 
-def _credentials(emulator: Emulator) -> EmulatorCredentials:
+def credentials_of(emulator: Emulator) -> EmulatorCredentials:
+    """The emulator's credential store; services that read it need ``configure()`` to have run."""
     if emulator.credentials is None:
         raise RuntimeError("emulator has no credentials; call devkit.emulator.setup.configure() first")
     return emulator.credentials
@@ -64,7 +66,7 @@ def verify_huawei(emulator: Emulator, svc: Service[Any], request: httpx.Request)
 
     Returns the principal: the access key, or ``user@domain`` for a token.
     """
-    creds = _credentials(emulator)
+    creds = credentials_of(emulator)
     authorization = request.headers.get("authorization")
     if authorization:
         return _verify_aksk(creds, request, authorization)
@@ -114,7 +116,7 @@ def _verify_aksk(creds: EmulatorCredentials, request: httpx.Request, authorizati
         presented = request.headers.get("x-security-token", "")
         if not presented:
             raise _iam_denied("x-security-token not found, a temporary ak requires its security token")
-        if not hmac.compare_digest(presented, key.security_token or ""):
+        if not key.token_matches(presented):
             raise _iam_denied("verify security token fail")
         if creds.expired(key.expires_at):
             raise _iam_denied(f"security token expires, expires_at: {_iso(key.expires_at)}")
@@ -171,7 +173,7 @@ def verify_tencent(emulator: Emulator, svc: Service[Any], request: httpx.Request
 
     Returns the SecretId and records the key's account on the request for :func:`tencent_isolation_key`.
     """
-    creds = _credentials(emulator)
+    creds = credentials_of(emulator)
     authorization = request.headers.get("authorization")
     if authorization:
         secret_id = _verify_tc3(creds, request, authorization)
@@ -208,8 +210,8 @@ def _check_tencent_key(
             "AuthFailure.SignatureExpire",
             f"Signature expired. Timestamp {ts}; server time {int(now)}. It must be within 5 minutes.",
         )
-    if key.token is not None or token:
-        if key.token is None or not token or not hmac.compare_digest(token, key.token):
+    if key.temporary or token:
+        if not token or not key.token_matches(token):
             raise tencent_error(
                 "AuthFailure.TokenFailure", "The provided token is invalid or does not match the key."
             )

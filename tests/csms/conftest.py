@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from devkit.emulator.core import Emulator
-from devkit.emulator.services.csms_state import CsmsBackend
+from devkit.emulator.services.csms import CsmsBackend
 from shared.clients.csms import CsmsClient
 from shared.config import Settings
 from shared.http import RetryPolicy, make_client

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from devkit.emulator.services import csms_query
-from devkit.emulator.services.csms_state import CsmsBackend, Secret
+from devkit.emulator.services.csms import CsmsBackend, Secret
+from devkit.emulator.services.csms import query as csms_query
 
 SECRETS = 5000
 

@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from devkit.emulator.core import Emulator
-from devkit.emulator.services.csms_state import CsmsBackend
+from devkit.emulator.services.csms import CsmsBackend
 from shared.clients.csms import CsmsClient
 from shared.errors import BadRequestError, CloudError
 from shared.http import request_json

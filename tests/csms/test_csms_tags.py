@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from devkit.emulator.services.csms_state import CsmsBackend
+from devkit.emulator.services.csms import CsmsBackend
 from shared.clients.csms import CsmsClient, ProjectTag, Tag
 from shared.errors import BadRequestError
 

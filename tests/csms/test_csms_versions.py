@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devkit.emulator.services.csms_state import CsmsBackend
+from devkit.emulator.services.csms import CsmsBackend
 from shared.clients.csms import SYSCURRENT, SYSPREVIOUS, CsmsClient
 from shared.errors import BadRequestError
 

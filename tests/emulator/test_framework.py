@@ -104,11 +104,14 @@ def test_build_emulator_registers_my_services_with_configuration(emulator: Emula
     assert set(emulator.verifiers) == {"huawei", "tencent"}
 
 
-def test_registry_skips_only_modules_that_do_not_exist(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "SERVICE_MODULES", ("smn", "not_written_yet"))
+def test_registry_fails_loudly_on_a_service_that_does_not_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "SERVICE_MODULES", ("smn",))
     assert [svc.name for svc in registry.build_emulator().services] == ["smn"]
+    monkeypatch.setattr(registry, "SERVICE_MODULES", ("smn", "not_written"))
+    with pytest.raises(ModuleNotFoundError):
+        registry.build_emulator()
 
-    # A module that exists but fails to import (its spec is found) must fail loudly, not be skipped.
+    # A module that exists but fails to import must fail loudly as well.
     def failing_import(name: str) -> types.ModuleType:
         raise ImportError(f"cannot import name 'x' from {name}")
 

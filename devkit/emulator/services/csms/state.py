@@ -13,7 +13,6 @@ import bisect
 import heapq
 import json
 import secrets as _secrets
-import threading
 import time
 import uuid
 from collections import deque
@@ -21,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from devkit.emulator.services import csms_rules as rules
+from devkit.emulator.services.csms import rules
 
 Notifier = Callable[[str, str, str, str], str]
 """``(project_key, topic_urn, message, subject) -> notification_status`` (SUCCESS, FAIL or INVALID)."""
@@ -137,12 +136,6 @@ class Event:
         }
 
 
-def _unlocked_state(obj: Any) -> dict[str, Any]:
-    state = dict(obj.__dict__)
-    state.pop("lock", None)
-    return state
-
-
 class SortedNames:
     """Names in sorted order with O(log n) lookup of the position after a marker."""
 
@@ -181,14 +174,20 @@ def page_info(items: list[str], marker: str | None, has_more: bool) -> dict[str,
     }
 
 
+def update_fields(target: object, **changes: object) -> None:
+    """Set each named attribute whose new value is not ``None``: an absent request field changes nothing."""
+    for name, value in changes.items():
+        if value is not None:
+            setattr(target, name, value)
+
+
 class CsmsBackend:
-    """All CSMS state of one project. Callers hold :attr:`lock` and call :meth:`tick` first."""
+    """All CSMS state of one project; the service runs :meth:`tick` before every call."""
 
     def __init__(self, key: str, notifier: Notifier | None = None, clock: Callable[[], float] = time.time):
         self.key = key
         self.notifier = notifier
         self.clock = clock
-        self.lock = threading.RLock()
         self.max_secrets: int | None = None
         self.secrets: dict[str, Secret] = {}
         self.names = SortedNames()
@@ -200,14 +199,6 @@ class CsmsBackend:
         self._due: list[tuple[int, int, str, str, str]] = []  # (when, seq, kind, secret, version)
         self._seq = 0
         self.default_kms_key_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"csms/default/{key}"))
-
-    # deepcopy (Emulator.snapshot) cannot copy a lock; a copy gets a fresh one.
-    def __getstate__(self) -> dict[str, Any]:
-        return _unlocked_state(self)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.lock = threading.RLock()
 
     def now(self) -> int:
         return int(self.clock())

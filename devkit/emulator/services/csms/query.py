@@ -23,14 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from devkit.emulator.services import csms_rules as rules
-from devkit.emulator.services.csms_state import CsmsBackend
+from devkit.emulator.services.csms import rules
+from devkit.emulator.services.csms.state import CsmsBackend
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 10
 MAX_FILTER_KEYS = 20
 MAX_MATCH_VALUE = 255
-SEQUENCE_BYTES = 36
 
 
 @dataclass(frozen=True)
@@ -110,9 +109,7 @@ def parse(body: dict[str, Any]) -> Query:
         action = "filter"
     if action not in ("filter", "count"):
         rules.invalid("action must be filter or count")
-    sequence = body.get("sequence")
-    if sequence is not None and (not isinstance(sequence, str) or len(sequence.encode()) != SEQUENCE_BYTES):
-        rules.invalid(f"sequence must be a {SEQUENCE_BYTES}-byte string")
+    rules.check_sequence(body)
     limit, offset = DEFAULT_LIMIT, 0
     if action == "filter":
         limit = _numeric(body.get("limit"), "limit", DEFAULT_LIMIT)

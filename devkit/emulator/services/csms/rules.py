@@ -1,4 +1,4 @@
-"""CSMS input rules and error answers, apart from the state so the routes and the backend share them.
+"""CSMS input rules and answers, apart from the state so the handlers and the backend share them.
 
 Error codes come from the DEW API reference's CSMS error table (``api-dew/ErrorCode.html``): every CSMS
 client error there is HTTP 400 in the wrapped shape ``{"error": {"error_code", "error_msg"}}``:
@@ -19,9 +19,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from typing import Any, NoReturn
 
-from devkit.emulator.core import ApiError, huawei_error
+import httpx
+
+from devkit.emulator.core import ApiError, Call, huawei_error, json_response
 
 MAX_NUMBER_DIGITS = 18
 """Longer numeric strings are refused as invalid rather than converted (any real page fits in 18)."""
@@ -79,37 +82,44 @@ def missing(what: str) -> NoReturn:
     raise csms_error("CSMS.0005", f"The resource does not exist: {what}")
 
 
-def body_object(data: Any) -> dict[str, Any]:
-    """The request body must be a JSON object; anything else is a body-format error."""
+def request_body(call: Call) -> dict[str, Any]:
+    """The request's JSON object; malformed JSON or anything but an object is a body-format error."""
+    data = call.json(error=lambda msg: csms_error("CSMS.0004", msg))
     if not isinstance(data, dict):
         bad_body("request body must be a JSON object")
     return data
 
 
-def opt_str(body: dict[str, Any], field: str) -> str | None:
+def ok(body: Any) -> httpx.Response:
+    return json_response(200, body)
+
+
+def no_content() -> httpx.Response:
+    return json_response(204, None)
+
+
+def _optional(body: dict[str, Any], field: str, valid: Callable[[Any], bool], kind: str) -> Any:
+    """The field's value, ``None`` when absent; a value of the wrong JSON type is a body-format error."""
     value = body.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        bad_body(f"{field} must be a string")
+    if value is not None and not valid(value):
+        bad_body(f"{field} must be {kind}")
+    return value
+
+
+def opt_str(body: dict[str, Any], field: str) -> str | None:
+    value: str | None = _optional(body, field, lambda v: isinstance(v, str), "a string")
     return value
 
 
 def opt_bool(body: dict[str, Any], field: str) -> bool | None:
-    value = body.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        bad_body(f"{field} must be a boolean")
+    value: bool | None = _optional(body, field, lambda v: isinstance(v, bool), "a boolean")
     return value
 
 
 def opt_int(body: dict[str, Any], field: str) -> int | None:
-    value = body.get(field)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        bad_body(f"{field} must be an integer")
+    value: int | None = _optional(
+        body, field, lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"
+    )
     return value
 
 
@@ -131,21 +141,22 @@ def check_name(value: Any, field: str = "name") -> str:
 def check_tag_key(key: Any) -> str:
     if not isinstance(key, str) or not key:
         invalid("tag key must be a non-empty string")
-    if len(key) > TAG_KEY_MAX:
-        invalid(f"tag key is longer than {TAG_KEY_MAX} characters")
-    if any(ch in TAG_FORBIDDEN for ch in key):
-        invalid("tag key contains a forbidden character")
-    return key
+    return _tag_text(key, "tag key", TAG_KEY_MAX)
 
 
 def check_tag_value(value: Any) -> str:
     if not isinstance(value, str):
         invalid("tag value must be a string")
-    if len(value) > TAG_VALUE_MAX:
-        invalid(f"tag value is longer than {TAG_VALUE_MAX} characters")
-    if any(ch in TAG_FORBIDDEN for ch in value):
-        invalid("tag value contains a forbidden character")
-    return value
+    return _tag_text(value, "tag value", TAG_VALUE_MAX)
+
+
+def _tag_text(text: str, what: str, limit: int) -> str:
+    """The rules tag keys and values share: a length limit and none of the forbidden characters."""
+    if len(text) > limit:
+        invalid(f"{what} is longer than {limit} characters")
+    if any(ch in TAG_FORBIDDEN for ch in text):
+        invalid(f"{what} contains a forbidden character")
+    return text
 
 
 def check_stage(value: Any) -> str:
@@ -174,6 +185,16 @@ def secret_value(body: dict[str, Any]) -> tuple[str | None, str | None]:
         if len(raw) > MAX_SECRET_VALUE_BYTES:
             invalid("secret_binary is larger than 32 KB")
     return text, binary
+
+
+SEQUENCE_BYTES = 36
+
+
+def check_sequence(body: dict[str, Any]) -> None:
+    """The optional request serial number: a 36-byte string (seed 001)."""
+    sequence = body.get("sequence")
+    if sequence is not None and (not isinstance(sequence, str) or len(sequence.encode()) != SEQUENCE_BYTES):
+        invalid(f"sequence must be a {SEQUENCE_BYTES}-byte string")
 
 
 def rotation_period_seconds(period: str) -> int:
