@@ -184,17 +184,22 @@ async def test_filtered_iteration_sees_status_changes_made_elsewhere(
 def test_a_page_costs_the_same_for_400_and_for_20000_licences() -> None:
     """The list is indexed (O(page)), so a deep page of a 20,000-seat project is as cheap as a small one.
 
-    Compared as a ratio within one process, so the bound holds on a slow machine too.
+    Compared as a ratio within one process, each side the best of seven rounds: load from other processes
+    can only slow a round down, so the minimum is the figure least disturbed by a busy machine. A scan
+    proportional to the project size would make the large side about 50 times (20,000 / 400) the small one.
     """
 
     def per_page(total: int) -> float:
         backend = IdeBackend("p")
         backend.seed(total // 2, user_id="u1")
         backend.seed(total - total // 2, status="FREEZE")
-        start = time.perf_counter()
-        for _ in range(200):
-            backend.list_page(license_id=None, user_id=None, status=1, limit=100, offset=total // 2 - 100)
-        return time.perf_counter() - start
+        rounds = []
+        for _ in range(7):
+            start = time.perf_counter()
+            for _ in range(30):
+                backend.list_page(license_id=None, user_id=None, status=1, limit=100, offset=total // 2 - 100)
+            rounds.append(time.perf_counter() - start)
+        return min(rounds)
 
     small, large = per_page(400), per_page(20_000)
     assert large < small * 5
