@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from shared.clients.base import ServiceClient, without_none
+from shared.clients.base import ServiceClient
 from shared.errors import AuthError
-from shared.http import request_json, request_response
+from shared.http import request_response
 
 if TYPE_CHECKING:
     from shared.config import Settings
@@ -128,7 +128,7 @@ class IamClient(ServiceClient):
         response = await request_response(
             self.http,
             "POST",
-            "/v3/auth/tokens",
+            self._path("/v3/auth/tokens"),
             params={"nocatalog": "true"},
             json=body,
             headers=headers,
@@ -183,16 +183,13 @@ class IamClient(ServiceClient):
     async def list_projects(self, *, name: str | None = None, auth_token: str | None = None) -> list[Project]:
         """The caller's projects; ``name`` is a region such as ``cn-north-4``."""
         headers = {"X-Auth-Token": auth_token} if auth_token else None
-        data = await request_json(
-            self.http, "GET", "/v3/projects", params={"name": name} if name else None, headers=headers
-        )
+        data = await self._request("GET", "/v3/projects", params={"name": name or None}, headers=headers)
         return [Project.model_validate(p) for p in data.get("projects", [])]
 
     async def list_users(self, *, enabled: bool | None = None, name: str | None = None) -> list[User]:
         """The users of the caller's account (IAM answers the whole list; it has no paging)."""
         flag = None if enabled is None else ("true" if enabled else "false")
-        params = without_none({"enabled": flag, "name": name or None})
-        data = await request_json(self.http, "GET", "/v3/users", params=params or None)
+        data = await self._request("GET", "/v3/users", params={"enabled": flag, "name": name or None})
         return [User.model_validate(u) for u in data.get("users", [])]
 
     async def project_id_for(self, region: str) -> str:
@@ -235,13 +232,8 @@ class IamClient(ServiceClient):
     async def _security_token(
         self, body: dict[str, Any], headers: Mapping[str, str] | None
     ) -> TemporaryCredential:
-        data = await request_json(
-            self.http,
-            "POST",
-            "/v3.0/OS-CREDENTIAL/securitytokens",
-            json=body,
-            headers=headers,
-            retry_safe=True,
+        data = await self._request(
+            "POST", "/v3.0/OS-CREDENTIAL/securitytokens", json=body, headers=headers, retry_safe=True
         )
         return TemporaryCredential.model_validate(data["credential"])
 

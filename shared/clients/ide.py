@@ -258,7 +258,8 @@ class IdeClient(ServiceClient):
         body: dict[str, str] = {"machine_code": machine_code}
         if user_id is not None:
             body["user_id"] = user_id
-        data = await self._request("POST", f"/v2/licenses/{license_id}/bind-user", json=body, retry_safe=True)
+        path = "/v2/licenses/{license_id}/bind-user"
+        data = await self._request("POST", path, {"license_id": license_id}, json=body, retry_safe=True)
         if not _ok(data):
             raise ConflictError(
                 f"license {license_id} could not be bound (not NORMAL or bound elsewhere)", service="ide"
@@ -266,7 +267,9 @@ class IdeClient(ServiceClient):
 
     async def unbind_license(self, license_id: str) -> None:
         """Free a licence; freeing an already free one succeeds."""
-        data = await self._request("DELETE", f"/v2/licenses/{license_id}/unbind-user")
+        data = await self._request(
+            "DELETE", "/v2/licenses/{license_id}/unbind-user", {"license_id": license_id}
+        )
         if not _ok(data):
             raise ConflictError(f"license {license_id} could not be unbound", service="ide")
 

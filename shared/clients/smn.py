@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, ClassVar
-from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
@@ -131,6 +130,6 @@ class SmnClient(ServiceClient):
                 "time_to_live": None if time_to_live is None else str(time_to_live),
             }
         )
-        path = f"/v2/{{project_id}}/notifications/topics/{quote(topic_urn, safe=':')}/publish"
-        data = await self._request("POST", path, json=body)
+        path = "/v2/{project_id}/notifications/topics/{topic_urn}/publish"
+        data = await self._request("POST", path, {"topic_urn": topic_urn}, json=body)
         return PublishResult.model_validate(data)

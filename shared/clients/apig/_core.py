@@ -16,7 +16,7 @@ import httpx
 
 from shared.clients.apig.models import Page
 from shared.clients.base import ServiceClient, without_none
-from shared.http import paginate_offset, request_json
+from shared.http import paginate_offset
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -27,6 +27,7 @@ T = TypeVar("T")
 
 INSTANCE_ID_VARIABLE = "OPSFN_APIG_INSTANCE_ID"
 MAX_PAGE = 500
+_INSTANCE = "/v2/{project_id}/apigw/instances/{instance_id}"
 
 
 class ApigCore(ServiceClient):
@@ -51,12 +52,18 @@ class ApigCore(ServiceClient):
         client.instance_id = instance_id or os.environ.get(INSTANCE_ID_VARIABLE, "").strip()
         return client
 
+    async def _instance_params(self, path_params: Mapping[str, str] | None) -> dict[str, str]:
+        """``path_params`` plus this instance's id, for a template below :data:`_INSTANCE`."""
+        return {**(path_params or {}), "instance_id": await self.resolve_instance_id()}
+
     async def _send_content(self, sub_path: str, content: bytes, content_type: str) -> Any:
         """POST a non-JSON body (the multipart OpenAPI import) with the same signing and error mapping."""
-        instance_id = await self.resolve_instance_id()
-        path = self._path(f"/v2/{{project_id}}/apigw/instances/{instance_id}{sub_path}")
-        return await request_json(
-            self.http, "POST", path, content=content, headers={"Content-Type": content_type}
+        return await self._request(
+            "POST",
+            _INSTANCE + sub_path,
+            await self._instance_params(None),
+            content=content,
+            headers={"Content-Type": content_type},
         )
 
     async def _instance_records(self) -> list[dict[str, Any]]:
@@ -82,15 +89,17 @@ class ApigCore(ServiceClient):
         self,
         method: str,
         sub_path: str,
+        path_params: Mapping[str, str] | None = None,
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         retry_safe: bool | None = None,
     ) -> Any:
-        """Call ``{base}/{sub_path}`` where base is ``/v2/{project_id}/apigw/instances/{instance_id}``."""
-        instance_id = await self.resolve_instance_id()
-        path = f"/v2/{{project_id}}/apigw/instances/{instance_id}{sub_path}"
-        return await self._request(method, path, params=params, json=json, retry_safe=retry_safe)
+        """Call ``sub_path`` (a template like ``/apis/{api_id}``) below this instance's base path."""
+        path_params = await self._instance_params(path_params)
+        return await self._request(
+            method, _INSTANCE + sub_path, path_params, params=params, json=json, retry_safe=retry_safe
+        )
 
     async def _page(
         self,
@@ -100,9 +109,11 @@ class ApigCore(ServiceClient):
         params: Mapping[str, Any],
         offset: int,
         limit: int,
+        path_params: Mapping[str, str] | None = None,
     ) -> Page[T]:
+        """One page of a listing: the items under ``key`` of the answer, parsed, and its ``total``."""
         query = {**params, "offset": offset, "limit": limit}
-        data = await self._call("GET", sub_path, params=query)
+        data = await self._call("GET", sub_path, path_params, params=query)
         items = [parse(item) for item in data.get(key) or []]
         return Page(items=items, total=int(data.get("total", len(items))), offset=offset)
 
