@@ -48,8 +48,8 @@ __all__ = [
     "bounded_gather",
     "get_default_transport",
     "make_client",
-    "paginate_offset",
-    "paginate_tencent",
+    "paginate",
+    "paginate_markers",
     "request_json",
     "request_response",
     "set_default_transport",
@@ -375,55 +375,61 @@ class PaginationError(OpsfnError):
     """A paginated listing did not end within the page cap (a server that keeps returning full pages)."""
 
 
-async def _paginate(
-    fetch_page: Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]],
-    limit: int,
-    start: int,
-    max_pages: int,
+C = TypeVar("C")
+
+OffsetPage = Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]]
+"""``fetch_page(offset, limit) -> (items, total)``; ``total`` is ``None`` when the API does not count."""
+MarkerPage = Callable[[str | None], Awaitable[tuple[Sequence[T], str | None]]]
+"""``fetch_page(marker) -> (items, next_marker)``; the first call gets ``None``, an empty marker ends."""
+
+
+async def _walk(
+    fetch: Callable[[C], Awaitable[tuple[Sequence[T], C | None]]], cursor: C, limit: int, max_pages: int
 ) -> AsyncIterator[T]:
+    """The one pagination loop: fetch at ``cursor``, yield, move to the cursor the page names.
+
+    Ends on a short or empty page, on no next cursor, or on a cursor that does not move (a server repeating
+    its last marker); a listing still going after ``max_pages`` raises :class:`PaginationError` rather
+    than looping for ever.
+    """
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    offset = start
     for _ in range(max_pages):
-        items, total = await fetch_page(offset, limit)
+        items, following = await fetch(cursor)
         for item in items:
             yield item
-        offset += len(items)
-        if not items or len(items) < limit:
+        if len(items) < limit or following is None or following == cursor:
             return
-        if total is not None and offset >= total:
-            return
+        cursor = following
     raise PaginationError(f"listing did not end after {max_pages} pages of {limit}")
 
 
-def paginate_offset(
-    fetch_page: Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]],
-    *,
-    limit: int,
-    start: int = 0,
-    max_pages: int = 10_000,
+def paginate(
+    fetch_page: OffsetPage[T], *, limit: int, start: int = 0, max_pages: int = 10_000
 ) -> AsyncIterator[T]:
-    """Iterate a Huawei ``offset``/``limit`` listing; ``fetch_page(offset, limit) -> (items, total)``.
+    """Iterate an ``offset``/``limit`` listing (Huawei ``offset``/``limit``, Tencent ``Offset``/``Limit``).
 
-    Stops on an empty page, a short page, or once ``total`` items have been seen (``total`` may be ``None``
-    when the API does not return one). A server whose ``total`` is too high still ends on its short page;
-    one whose pages never shrink ends at ``max_pages`` with :class:`PaginationError` instead of looping.
+    The offset advances by the items actually received. Stops on an empty page, a short page, or once
+    ``total`` items have been seen. A server whose ``total`` is too high still ends on its short page; one
+    whose pages never shrink ends at ``max_pages`` with :class:`PaginationError` instead of looping.
     """
-    return _paginate(fetch_page, limit, start, max_pages)
+
+    async def step(offset: int) -> tuple[Sequence[T], int | None]:
+        items, total = await fetch_page(offset, limit)
+        following = offset + len(items)
+        return items, None if total is not None and following >= total else following
+
+    return _walk(step, start, limit, max_pages)
 
 
-def paginate_tencent(
-    fetch_page: Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]],
-    *,
-    limit: int,
-    start: int = 0,
-    max_pages: int = 10_000,
-) -> AsyncIterator[T]:
-    """Iterate a Tencent ``Offset``/``Limit`` listing; ``fetch_page(offset, limit) -> (items, TotalCount)``.
+def paginate_markers(fetch_page: MarkerPage[T], *, limit: int, max_pages: int = 10_000) -> AsyncIterator[T]:
+    """Iterate a ``marker`` listing (CSMS ``page_info.next_marker``) with the same stopping rules."""
 
-    Same stopping rules as :func:`paginate_offset`; kept separate so call sites name the convention.
-    """
-    return _paginate(fetch_page, limit, start, max_pages)
+    async def step(marker: str | None) -> tuple[Sequence[T], str | None]:
+        items, following = await fetch_page(marker)
+        return items, following or None
+
+    return _walk(step, None, limit, max_pages)
 
 
 # ----------------------------------------------------------------------------------------------------

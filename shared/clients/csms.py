@@ -14,13 +14,13 @@ rotating or scheduling a deletion cannot, so those are never retried automatical
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Literal, TypeVar
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from shared.clients.base import ServiceClient, without_none
-from shared.http import paginate_offset
+from shared.http import paginate, paginate_markers
 
 __all__ = [
     "EVENT_TYPES",
@@ -57,8 +57,6 @@ EVENT_TYPES = (
 )
 RESOURCE_PAGE_MAX = 1000
 """ListResourceInstances accepts ``limit`` "1"-"1000" (seed 001)."""
-
-T = TypeVar("T")
 
 
 class _Model(BaseModel):
@@ -247,20 +245,6 @@ def _resource_filter(tags: TagFilter | None, name_contains: str | None) -> dict[
     return body
 
 
-async def _walk_markers(
-    fetch: Callable[[str | None], Awaitable[tuple[list[T], PageInfo]]], limit: int
-) -> AsyncIterator[T]:
-    """Follow ``next_marker`` until a short or empty page, or a marker that does not move."""
-    marker: str | None = None
-    while True:
-        items, info = await fetch(marker)
-        for item in items:
-            yield item
-        if len(items) < limit or not info.next_marker or info.next_marker == marker:
-            return
-        marker = info.next_marker
-
-
 class CsmsClient(ServiceClient):
     """One async method per CSMS operation used by opsfn; errors arrive as typed ``CloudError``."""
 
@@ -315,11 +299,11 @@ class CsmsClient(ServiceClient):
     def iter_secrets(self, *, limit: int = 50, event_name: str | None = None) -> AsyncIterator[Secret]:
         """Every secret (optionally only those subscribed to ``event_name``), page by page."""
 
-        async def fetch(marker: str | None) -> tuple[list[Secret], PageInfo]:
+        async def fetch(marker: str | None) -> tuple[list[Secret], str | None]:
             page = await self.list_secrets(limit=limit, marker=marker, event_name=event_name)
-            return page.secrets, page.page_info
+            return page.secrets, page.page_info.next_marker
 
-        return _walk_markers(fetch, limit)
+        return paginate_markers(fetch, limit=limit)
 
     async def update_secret(
         self,
@@ -405,11 +389,11 @@ class CsmsClient(ServiceClient):
         return VersionPage.model_validate(data)
 
     def iter_secret_versions(self, name: str, *, limit: int = 50) -> AsyncIterator[VersionMetadata]:
-        async def fetch(marker: str | None) -> tuple[list[VersionMetadata], PageInfo]:
+        async def fetch(marker: str | None) -> tuple[list[VersionMetadata], str | None]:
             page = await self.list_secret_versions(name, limit=limit, marker=marker)
-            return page.version_metadatas, page.page_info
+            return page.version_metadatas, page.page_info.next_marker
 
-        return _walk_markers(fetch, limit)
+        return paginate_markers(fetch, limit=limit)
 
     async def update_version(self, name: str, version_id: str, *, expire_time: int) -> VersionMetadata:
         values = {"secret_name": name, "version_id": version_id}
@@ -494,7 +478,7 @@ class CsmsClient(ServiceClient):
             )
             return page.resources, page.total_count
 
-        return paginate_offset(fetch, limit=page_size)
+        return paginate(fetch, limit=page_size)
 
     async def count_resource_instances(
         self, *, tags: TagFilter | None = None, name_contains: str | None = None
@@ -535,11 +519,11 @@ class CsmsClient(ServiceClient):
         return SecretEventPage.model_validate(data)
 
     def iter_secret_events(self, *, limit: int = 50) -> AsyncIterator[SecretEvent]:
-        async def fetch(marker: str | None) -> tuple[list[SecretEvent], PageInfo]:
+        async def fetch(marker: str | None) -> tuple[list[SecretEvent], str | None]:
             page = await self.list_secret_events(limit=limit, marker=marker)
-            return page.events, page.page_info
+            return page.events, page.page_info.next_marker
 
-        return _walk_markers(fetch, limit)
+        return paginate_markers(fetch, limit=limit)
 
     async def update_secret_event(
         self,

@@ -21,7 +21,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from shared.clients.base import ServiceClient
 from shared.errors import CloudError, ConflictError
-from shared.http import paginate_offset
+from shared.http import paginate
 
 __all__ = [
     "DEFAULT_SPEC",
@@ -241,7 +241,7 @@ class IdeClient(ServiceClient):
             page = await self.list_licenses(user_id=user_id, status=status, limit=limit, offset=offset)
             return page.items, page.total
 
-        return paginate_offset(fetch, limit=page_size)
+        return paginate(fetch, limit=page_size)
 
     async def get_license(self, license_id: str) -> License | None:
         """The licence with this id, or ``None`` when the service does not list it."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from shared.clients.base import ServiceClient, without_none
-from shared.http import paginate_offset
+from shared.http import paginate
 
 if TYPE_CHECKING:
     import httpx
@@ -98,7 +98,7 @@ class SmnClient(ServiceClient):
             page = await self.list_topics(offset=offset, limit=limit, fuzzy_name=fuzzy_name)
             return page.topics, page.topic_count
 
-        return paginate_offset(fetch, limit=MAX_TOPIC_PAGE)
+        return paginate(fetch, limit=MAX_TOPIC_PAGE)
 
     async def publish(
         self,

@@ -23,7 +23,7 @@ from pydantic.alias_generators import to_pascal
 
 from shared.clients.base import ServiceClient, without_none
 from shared.errors import ServerError
-from shared.http import paginate_tencent, request_json
+from shared.http import paginate, request_json
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -469,7 +469,7 @@ class TencentApigwClient(ServiceClient):
             page = await fetch(offset, limit)
             return page.items, page.total_count
 
-        return paginate_tencent(fetch_page, limit=min(page_size, MAX_PAGE))
+        return paginate(fetch_page, limit=min(page_size, MAX_PAGE))
 
     # ------------------------------------------------------------------------------------ services
 

@@ -16,7 +16,7 @@ import httpx
 
 from shared.clients.apig.models import Page
 from shared.clients.base import ServiceClient, without_none
-from shared.http import paginate_offset
+from shared.http import paginate
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -128,7 +128,7 @@ class ApigCore(ServiceClient):
             page = await fetch(offset, limit)
             return page.items, page.total
 
-        return paginate_offset(fetch_page, limit=min(max(page_size, 1), MAX_PAGE))
+        return paginate(fetch_page, limit=min(max(page_size, 1), MAX_PAGE))
 
 
 def drop_none(**fields: Any) -> dict[str, Any]:
