@@ -15,7 +15,7 @@ import re
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Generator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
@@ -118,7 +118,8 @@ def _raise_for_token_response(response: httpx.Response, service: str) -> None:
 class _CachedTokenAuth(httpx.Auth, abc.ABC):
     """Shared caching, locking and 401-refresh logic; subclasses only describe the token exchange."""
 
-    requires_request_body = True  # the body must be replayable for the resend after a 401
+    requires_request_body = True
+    """The resend after a 401 replays the body, so it is read before the flow (streamed bodies included)."""
     header_name = "X-Auth-Token"
     service = ""
 
@@ -131,7 +132,6 @@ class _CachedTokenAuth(httpx.Auth, abc.ABC):
         self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
-        self.fetch_count = 0
 
     @abc.abstractmethod
     def _exchange(self) -> TokenExchange:
@@ -151,7 +151,6 @@ class _CachedTokenAuth(httpx.Auth, abc.ABC):
     def _remember(self, token: _Token) -> str:
         """Cache a freshly fetched token (the sync and async paths both end here, under their lock)."""
         self._token = token
-        self.fetch_count += 1
         return token.value
 
     def invalidate(self) -> None:
@@ -189,6 +188,13 @@ class _CachedTokenAuth(httpx.Auth, abc.ABC):
             return self._remember(token)
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send with the cached token; on a 401 fetch a fresh one and send the same request once more.
+
+        Overriding the flow itself bypasses httpx's own ``requires_request_body`` handling, so the body is
+        read here: a streamed body would otherwise be consumed by the first send and the resend go empty.
+        """
+        if self.requires_request_body:
+            request.read()
         self._prepare(request)
         token = self.sync_token()
         request.headers[self.header_name] = token
@@ -237,6 +243,9 @@ class _CachedTokenAuth(httpx.Auth, abc.ABC):
             return self._remember(token)
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """The async twin of :meth:`sync_auth_flow`, reading an async streamed body the same way."""
+        if self.requires_request_body:
+            await request.aread()
         self._prepare(request)
         token = await self.async_token()
         request.headers[self.header_name] = token
@@ -244,16 +253,6 @@ class _CachedTokenAuth(httpx.Auth, abc.ABC):
         if response.status_code == 401:
             request.headers[self.header_name] = await self.async_token(stale=token)
             yield request
-
-
-def _parse_expiry(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class IamTokenAuth(_CachedTokenAuth):
@@ -319,8 +318,10 @@ class IamTokenAuth(_CachedTokenAuth):
         value = response.headers.get("X-Subject-Token")
         if not value:
             raise AuthError("IAM answered without an X-Subject-Token header", service=self.service)
+        from shared.triggers._fields import parse_time  # only when a token is fetched: keeps imports lean
+
         try:
-            expires = _parse_expiry(response.json()["token"]["expires_at"])
+            expires = parse_time(response.json()["token"]["expires_at"])
         except (ValueError, KeyError, TypeError):
             expires = None
         # Without a readable expiry assume one hour; a 401 still triggers a refresh.
