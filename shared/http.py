@@ -24,7 +24,7 @@ import random
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, cast, overload
 
 import httpx
 
@@ -36,6 +36,9 @@ from shared.errors import (
     parse_retry_after,
 )
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
@@ -44,6 +47,7 @@ __all__ = [
     "VERSION",
     "OpsfnAsyncClient",
     "PaginationError",
+    "RequestOptions",
     "RetryPolicy",
     "bounded_gather",
     "get_default_transport",
@@ -296,16 +300,19 @@ def shared_ssl_context() -> ssl.SSLContext:
 # Requests with typed errors
 
 
+class RequestOptions(TypedDict, total=False):
+    """What a call may add to method and URL; shared by every request helper and client method."""
+
+    params: Mapping[str, Any] | None
+    json: Any
+    content: bytes | str | None
+    headers: Mapping[str, str] | None
+    retry_safe: bool | None
+    """``True`` lets a POST be retried (its repetition cannot duplicate work); ``False`` never retries."""
+
+
 async def request_response(
-    client: httpx.AsyncClient,
-    method: str,
-    url: str,
-    *,
-    params: Mapping[str, Any] | None = None,
-    json: Any = None,
-    content: bytes | str | None = None,
-    headers: Mapping[str, str] | None = None,
-    retry_safe: bool | None = None,
+    client: httpx.AsyncClient, method: str, url: str, **options: Unpack[RequestOptions]
 ) -> httpx.Response:
     """Like :func:`request_json` but return the successful ``httpx.Response`` itself.
 
@@ -313,8 +320,14 @@ async def request_response(
     """
     service = str(getattr(client, "service", ""))
     request = client.build_request(
-        method, url, params=cast(Any, params), json=json, content=content, headers=headers
+        method,
+        url,
+        params=cast(Any, options.get("params")),
+        json=options.get("json"),
+        content=options.get("content"),
+        headers=options.get("headers"),
     )
+    retry_safe = options.get("retry_safe")
     if retry_safe is not None:
         request.extensions[RETRY_SAFE_EXTENSION] = retry_safe
     try:
@@ -331,15 +344,7 @@ async def request_response(
 
 
 async def request_json(
-    client: httpx.AsyncClient,
-    method: str,
-    url: str,
-    *,
-    params: Mapping[str, Any] | None = None,
-    json: Any = None,
-    content: bytes | str | None = None,
-    headers: Mapping[str, str] | None = None,
-    retry_safe: bool | None = None,
+    client: httpx.AsyncClient, method: str, url: str, **options: Unpack[RequestOptions]
 ) -> Any:
     """Send one request and return its parsed JSON body (``None`` for an empty body).
 
@@ -348,16 +353,7 @@ async def request_json(
     retries. A 2xx body that is not JSON comes back as text. ``retry_safe=True`` lets a POST be retried
     (only for calls whose repetition cannot duplicate work, e.g. carrying an idempotency token).
     """
-    response = await request_response(
-        client,
-        method,
-        url,
-        params=params,
-        json=json,
-        content=content,
-        headers=headers,
-        retry_safe=retry_safe,
-    )
+    response = await request_response(client, method, url, **options)
     body = response.content
     if not body:
         return None

@@ -22,10 +22,10 @@ from urllib.parse import quote
 import httpx
 
 from shared.errors import InvalidRequestParameter
-from shared.http import make_client, request_json
+from shared.http import RequestOptions, make_client, request_json
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
 
     from shared.config import Settings
 
@@ -147,12 +147,7 @@ class ServiceClient:
         method: str,
         template: str,
         path_params: Mapping[str, str] | None = None,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        content: bytes | None = None,
-        retry_safe: bool | None = None,
-        headers: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Any:
         """Call the path built from ``template`` and ``path_params`` and return the parsed JSON.
 
@@ -161,17 +156,10 @@ class ServiceClient:
         optional filters can be passed straight through.
         """
         path = self._path(template, path_params)
-        query = None if params is None else without_none(params)
-        return await request_json(
-            self.http,
-            method,
-            path,
-            params=query,
-            json=json,
-            content=content,
-            headers=headers,
-            retry_safe=retry_safe,
-        )
+        params = options.get("params")
+        if params is not None:
+            options["params"] = without_none(params)
+        return await request_json(self.http, method, path, **options)
 
     async def aclose(self) -> None:
         """Close the pooled connections."""

@@ -16,10 +16,10 @@ import httpx
 
 from shared.clients.apig.models import Page
 from shared.clients.base import ServiceClient, without_none
-from shared.http import paginate
+from shared.http import RequestOptions, paginate
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
 
     from shared.config import Settings
 
@@ -56,16 +56,6 @@ class ApigCore(ServiceClient):
         """``path_params`` plus this instance's id, for a template below :data:`_INSTANCE`."""
         return {**(path_params or {}), "instance_id": await self.resolve_instance_id()}
 
-    async def _send_content(self, sub_path: str, content: bytes, content_type: str) -> Any:
-        """POST a non-JSON body (the multipart OpenAPI import) with the same signing and error mapping."""
-        return await self._request(
-            "POST",
-            _INSTANCE + sub_path,
-            await self._instance_params(None),
-            content=content,
-            headers={"Content-Type": content_type},
-        )
-
     async def _instance_records(self) -> list[dict[str, Any]]:
         """The project's dedicated instances as the service lists them (project-level, no instance id)."""
         data = await self._request("GET", "/v2/{project_id}/apigw/instances", params={"limit": MAX_PAGE})
@@ -90,16 +80,11 @@ class ApigCore(ServiceClient):
         method: str,
         sub_path: str,
         path_params: Mapping[str, str] | None = None,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        retry_safe: bool | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Any:
         """Call ``sub_path`` (a template like ``/apis/{api_id}``) below this instance's base path."""
         path_params = await self._instance_params(path_params)
-        return await self._request(
-            method, _INSTANCE + sub_path, path_params, params=params, json=json, retry_safe=retry_safe
-        )
+        return await self._request(method, _INSTANCE + sub_path, path_params, **options)
 
     async def _page(
         self,

@@ -222,7 +222,8 @@ class ApiOperations(ApigCore):
             + b"\r\n"
         )
         payload = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        data = await self._send_content(
-            "/openapi/import", payload, f"multipart/form-data; boundary={boundary}"
+        content_type = f"multipart/form-data; boundary={boundary}"
+        data = await self._call(
+            "POST", "/openapi/import", content=payload, headers={"Content-Type": content_type}
         )
         return ImportResult.model_validate(data)
