@@ -20,72 +20,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 
+from shared import signing_huawei, signing_tencent
 from shared.errors import AuthError, error_from_response
-from shared.signing_huawei import (
-    EMPTY_SHA256,
-    HUAWEI_ALGORITHM,
-    Clock,
-    HuaweiAKSKAuth,
-    HuaweiAuthorization,
-    SignatureFormatError,
-    huawei_canonical_request,
-    huawei_request_parts,
-    huawei_signature,
-    huawei_signature_for_request,
-    parse_huawei_authorization,
-    utc_now,
-)
-from shared.signing_tencent import (
-    TC3_ALGORITHM,
-    TC3Authorization,
-    TencentApigwAuthorization,
-    TencentApigwKeyAuth,
-    TencentTC3Auth,
-    TencentV1Auth,
-    parse_tc3_authorization,
-    parse_tencent_apigw_authorization,
-    tc3_canonical_request,
-    tc3_key_chain,
-    tc3_signature,
-    tc3_signature_for_request,
-    tencent_apigw_signature,
-    tencent_apigw_signing_string,
-    tencent_v1_signature,
-    tencent_v1_string_to_sign,
-)
+from shared.signing_huawei import *  # noqa: F403 - re-exported: every auth scheme is importable from here
+from shared.signing_huawei import Clock, utc_now
+from shared.signing_tencent import *  # noqa: F403
 
-__all__ = [
-    "EMPTY_SHA256",
-    "HUAWEI_ALGORITHM",
-    "TC3_ALGORITHM",
-    "Clock",
-    "HuaweiAKSKAuth",
-    "HuaweiAuthorization",
-    "IamTokenAuth",
-    "OAuth2ClientCredentialsAuth",
-    "SignatureFormatError",
-    "TC3Authorization",
-    "TencentApigwAuthorization",
-    "TencentApigwKeyAuth",
-    "TencentTC3Auth",
-    "TencentV1Auth",
-    "huawei_canonical_request",
-    "huawei_request_parts",
-    "huawei_signature",
-    "huawei_signature_for_request",
-    "parse_huawei_authorization",
-    "parse_tc3_authorization",
-    "parse_tencent_apigw_authorization",
-    "tc3_canonical_request",
-    "tc3_key_chain",
-    "tc3_signature",
-    "tc3_signature_for_request",
-    "tencent_apigw_signature",
-    "tencent_apigw_signing_string",
-    "tencent_v1_signature",
-    "tencent_v1_string_to_sign",
-    "utc_now",
-]
+__all__ = ["IamTokenAuth", "OAuth2ClientCredentialsAuth"]
+__all__ += signing_huawei.__all__
+__all__ += signing_tencent.__all__
 
 if TYPE_CHECKING:  # asyncio costs ~15 ms of cold start; only the async flow needs it, imported there
     import asyncio

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 __all__ = [
+    "RELEASE_ENV_ID",
     "AclBinding",
     "AclPolicy",
     "Api",
