@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import re
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Generator
@@ -26,7 +25,14 @@ from shared.signing_huawei import *  # noqa: F403 - re-exported: every auth sche
 from shared.signing_huawei import Clock, utc_now
 from shared.signing_tencent import *  # noqa: F403
 
-__all__ = ["IamTokenAuth", "OAuth2ClientCredentialsAuth"]
+__all__ = [
+    "IamTokenAuth",
+    "OAuth2ClientCredentialsAuth",
+    "iam_agency_token_body",
+    "iam_domain_key",
+    "iam_password_token_body",
+    "iam_project_scope",
+]
 __all__ += signing_huawei.__all__
 __all__ += signing_tencent.__all__
 
@@ -36,7 +42,6 @@ if TYPE_CHECKING:  # asyncio costs ~15 ms of cold start; only the async flow nee
 Transport = httpx.BaseTransport | httpx.AsyncBaseTransport
 _REFRESH_MARGIN = timedelta(minutes=5)
 _FETCH_TIMEOUT = httpx.Timeout(10.0)
-_DOMAIN_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class _Token(NamedTuple):
@@ -198,6 +203,38 @@ class _CachedTokenAuth(httpx.Auth, abc.ABC):
             yield request
 
 
+def iam_domain_key(domain: str) -> str:
+    """How IAM names an account: ``domain_id`` for an account id (32 hex characters), else ``domain_name``."""
+    is_id = len(domain) == 32 and all(c in "0123456789abcdef" for c in domain)
+    return "domain_id" if is_id else "domain_name"
+
+
+def iam_project_scope(project_id: str | None, project_name: str | None) -> dict[str, Any] | None:
+    """A project scope by id, else by name (a region such as ``cn-north-4``), else ``None``."""
+    if project_id:
+        return {"project": {"id": project_id}}
+    if project_name:
+        return {"project": {"name": project_name}}
+    return None
+
+
+def iam_password_token_body(
+    domain_name: str, username: str, password: str, scope: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The body asking IAM for a password token; ``scope=None`` scopes it to the user's account."""
+    user = {"name": username, "password": password, "domain": {"name": domain_name}}
+    identity = {"methods": ["password"], "password": {"user": user}}
+    return {"auth": {"identity": identity, "scope": scope or {"domain": {"name": domain_name}}}}
+
+
+def iam_agency_token_body(domain: str, agency_name: str, scope: dict[str, Any] | None) -> dict[str, Any]:
+    """The body asking IAM for an agency (``assume_role``) token; ``scope=None`` scopes it to ``domain``."""
+    key = iam_domain_key(domain)
+    identity = {"methods": ["assume_role"], "assume_role": {key: domain, "agency_name": agency_name}}
+    domain_scope = {"domain": {key.removeprefix("domain_"): domain}}
+    return {"auth": {"identity": identity, "scope": scope or domain_scope}}
+
+
 class IamTokenAuth(_CachedTokenAuth):
     """Authenticate with a Huawei IAM token in ``X-Auth-Token``.
 
@@ -227,15 +264,15 @@ class IamTokenAuth(_CachedTokenAuth):
         transport: Transport | None = None,
     ) -> None:
         super().__init__(clock=clock, transport=transport)
-        has_password = bool(username and password and domain_name)
-        if not has_password and not (agency and base_token):
+        self._password_login = (
+            (domain_name, username, password) if username and password and domain_name else None
+        )
+        if self._password_login is None and not (agency and base_token):
             raise ValueError(
                 "IamTokenAuth needs username, password and domain_name (or agency with base_token)"
             )
         self._url = endpoint.rstrip("/") + "/v3/auth/tokens"
         self._username = username
-        self._password = password
-        self._domain_name = domain_name
         self._project_id = project_id
         self._project_name = project_name
         self._agency = agency
@@ -244,17 +281,11 @@ class IamTokenAuth(_CachedTokenAuth):
     def __repr__(self) -> str:
         return f"IamTokenAuth(url={self._url!r}, username={self._username!r}, agency={self._agency!r})"
 
-    def _project_scope(self) -> dict[str, Any] | None:
-        if self._project_id:
-            return {"project": {"id": self._project_id}}
-        if self._project_name:
-            return {"project": {"name": self._project_name}}
-        return None
-
-    def _password_request(self, scope: dict[str, Any]) -> httpx.Request:
-        user = {"name": self._username, "password": self._password, "domain": {"name": self._domain_name}}
-        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}}, "scope": scope}}
-        return httpx.Request("POST", self._url, json=body)
+    def _password_request(self, scope: dict[str, Any] | None) -> httpx.Request:
+        """The password token request; only reached with a password login (``__init__`` insists on one)."""
+        if self._password_login is None:
+            raise ValueError("IamTokenAuth has no password login")
+        return httpx.Request("POST", self._url, json=iam_password_token_body(*self._password_login, scope))
 
     def _token_from(self, response: httpx.Response) -> _Token:
         _raise_for_token_response(response, self.service)
@@ -271,19 +302,16 @@ class IamTokenAuth(_CachedTokenAuth):
         return _Token(value, expires or self._clock() + timedelta(hours=1))
 
     def _exchange(self) -> TokenExchange:
+        project_scope = iam_project_scope(self._project_id, self._project_name)
         if self._agency is None:
-            domain_scope = {"domain": {"name": self._domain_name}}
-            response = yield self._password_request(self._project_scope() or domain_scope)
+            response = yield self._password_request(project_scope)
             return self._token_from(response)
         domain, agency_name = self._agency
         base = self._base_token
         if not base:
-            response = yield self._password_request({"domain": {"name": self._domain_name}})
+            response = yield self._password_request(None)
             base = self._token_from(response).value
-        domain_key = "domain_id" if _DOMAIN_ID.match(domain) else "domain_name"
-        assume = {domain_key: domain, "agency_name": agency_name}
-        scope = self._project_scope() or {"domain": {domain_key.removeprefix("domain_"): domain}}
-        body = {"auth": {"identity": {"methods": ["assume_role"], "assume_role": assume}, "scope": scope}}
+        body = iam_agency_token_body(domain, agency_name, project_scope)
         response = yield httpx.Request("POST", self._url, json=body, headers={"X-Auth-Token": base})
         return self._token_from(response)
 

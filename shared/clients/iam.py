@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from shared.auth import iam_agency_token_body, iam_domain_key, iam_password_token_body, iam_project_scope
 from shared.clients.base import ServiceClient
 from shared.errors import AuthError
 from shared.http import request_response
@@ -107,12 +108,6 @@ def _check_duration(duration_seconds: int) -> None:
         raise ValueError(f"duration_seconds must be {MIN_DURATION_SECONDS}-{MAX_DURATION_SECONDS}")
 
 
-def _domain_key(domain: str) -> str:
-    """Account ids are 32 hex characters; anything else is an account name."""
-    is_id = len(domain) == 32 and all(c in "0123456789abcdef" for c in domain)
-    return "domain_id" if is_id else "domain_name"
-
-
 class IamClient(ServiceClient):
     """IAM v3 operations; ``async with IamClient.from_settings(settings) as iam: ...``."""
 
@@ -149,14 +144,8 @@ class IamClient(ServiceClient):
         project_name: str | None = None,
     ) -> Token:
         """A user token, project-scoped when a project is given, else domain-scoped (valid 24 h)."""
-        user = {"name": username, "password": password, "domain": {"name": domain_name}}
-        body = {
-            "auth": {
-                "identity": {"methods": ["password"], "password": {"user": user}},
-                "scope": _scope(project_id, project_name, {"domain": {"name": domain_name}}),
-            }
-        }
-        return await self._token_call(body, None)
+        scope = iam_project_scope(project_id, project_name)
+        return await self._token_call(iam_password_token_body(domain_name, username, password, scope), None)
 
     async def create_token_by_agency(
         self,
@@ -168,16 +157,7 @@ class IamClient(ServiceClient):
         project_name: str | None = None,
     ) -> Token:
         """An agency (``assume_role``) token, obtained with the caller's own token."""
-        key = _domain_key(domain)
-        body = {
-            "auth": {
-                "identity": {
-                    "methods": ["assume_role"],
-                    "assume_role": {key: domain, "agency_name": agency_name},
-                },
-                "scope": _scope(project_id, project_name, {"domain": {key.removeprefix("domain_"): domain}}),
-            }
-        }
+        body = iam_agency_token_body(domain, agency_name, iam_project_scope(project_id, project_name))
         return await self._token_call(body, {"X-Auth-Token": base_token})
 
     async def list_projects(self, *, name: str | None = None, auth_token: str | None = None) -> list[Project]:
@@ -219,7 +199,7 @@ class IamClient(ServiceClient):
         """Temporary AK/SK acting as an agency; the caller authenticates with AK/SK or ``auth_token``."""
         _check_duration(duration_seconds)
         assume: dict[str, Any] = {
-            _domain_key(domain): domain,
+            iam_domain_key(domain): domain,
             "agency_name": agency_name,
             "duration_seconds": duration_seconds,
         }
@@ -236,11 +216,3 @@ class IamClient(ServiceClient):
             "POST", "/v3.0/OS-CREDENTIAL/securitytokens", json=body, headers=headers, retry_safe=True
         )
         return TemporaryCredential.model_validate(data["credential"])
-
-
-def _scope(project_id: str | None, project_name: str | None, default: dict[str, Any]) -> dict[str, Any]:
-    if project_id:
-        return {"project": {"id": project_id}}
-    if project_name:
-        return {"project": {"name": project_name}}
-    return default
