@@ -119,7 +119,6 @@ class RetryPolicy:
         return self.backoff(retry_number)
 
 
-NO_RETRY = RetryPolicy(max_attempts=1)
 
 
 # ----------------------------------------------------------------------------------------------------
