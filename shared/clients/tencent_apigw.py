@@ -23,7 +23,7 @@ from pydantic.alias_generators import to_pascal
 
 from shared.clients.base import ServiceClient, without_none
 from shared.errors import ServerError
-from shared.http import paginate, request_json
+from shared.http import paginate
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -442,7 +442,7 @@ class TencentApigwClient(ServiceClient):
         """Run one action and return the fields inside ``Response`` (``RequestId`` included)."""
         body = without_none(params or {})
         headers = {"X-TC-Action": action, "X-TC-Version": API_VERSION, "X-TC-Region": self.region}
-        data = await request_json(self.http, "POST", "/", json=body, headers=headers, retry_safe=retry_safe)
+        data = await self._request("POST", "/", json=body, headers=headers, retry_safe=retry_safe)
         response = data.get("Response") if isinstance(data, dict) else None
         if not isinstance(response, dict):
             raise ServerError(f"{action}: the answer has no Response object", service=self.service)
