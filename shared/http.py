@@ -24,7 +24,7 @@ import random
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 import httpx
 
@@ -37,7 +37,21 @@ from shared.errors import (
 )
 
 if TYPE_CHECKING:
+    from typing import TypedDict
+
     from typing_extensions import Unpack
+
+    # Only for type checking (``**options: Unpack[RequestOptions]``): no class is built at import time.
+    class RequestOptions(TypedDict, total=False):
+        """What a call may add to method and URL; shared by every request helper and client method."""
+
+        params: Mapping[str, Any] | None
+        json: Any
+        content: bytes | str | None
+        headers: Mapping[str, str] | None
+        retry_safe: bool | None
+        """``True`` lets a POST be retried (its repetition cannot duplicate work); ``False`` never retries."""
+
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -47,7 +61,6 @@ __all__ = [
     "VERSION",
     "OpsfnAsyncClient",
     "PaginationError",
-    "RequestOptions",
     "RetryPolicy",
     "bounded_gather",
     "get_default_transport",
@@ -117,8 +130,6 @@ class RetryPolicy:
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_delay)
         return self.backoff(retry_number)
-
-
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -297,17 +308,6 @@ def shared_ssl_context() -> ssl.SSLContext:
 
 # ----------------------------------------------------------------------------------------------------
 # Requests with typed errors
-
-
-class RequestOptions(TypedDict, total=False):
-    """What a call may add to method and URL; shared by every request helper and client method."""
-
-    params: Mapping[str, Any] | None
-    json: Any
-    content: bytes | str | None
-    headers: Mapping[str, str] | None
-    retry_safe: bool | None
-    """``True`` lets a POST be retried (its repetition cannot duplicate work); ``False`` never retries."""
 
 
 async def request_response(

@@ -22,12 +22,13 @@ from urllib.parse import quote
 import httpx
 
 from shared.errors import InvalidRequestParameter
-from shared.http import RequestOptions, make_client, request_json
+from shared.http import make_client, request_json
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
     from shared.config import Settings
+    from shared.http import RequestOptions
 
 __all__ = ["ServiceClient", "build_path", "path_segment", "without_none"]
 

@@ -16,12 +16,13 @@ import httpx
 
 from shared.clients.apig.models import Page
 from shared.clients.base import ServiceClient, without_none
-from shared.http import RequestOptions, paginate
+from shared.http import paginate
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
     from shared.config import Settings
+    from shared.http import RequestOptions
 
 T = TypeVar("T")
 
