@@ -11,81 +11,30 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import re
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Generator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 
+from shared import signing_huawei, signing_tencent
 from shared.errors import AuthError, error_from_response
-from shared.signing_huawei import (
-    EMPTY_SHA256,
-    HUAWEI_ALGORITHM,
-    Clock,
-    HuaweiAKSKAuth,
-    HuaweiAuthorization,
-    SignatureFormatError,
-    huawei_canonical_request,
-    huawei_request_parts,
-    huawei_signature,
-    huawei_signature_for_request,
-    parse_huawei_authorization,
-    utc_now,
-)
-from shared.signing_tencent import (
-    TC3_ALGORITHM,
-    TC3Authorization,
-    TencentApigwAuthorization,
-    TencentApigwKeyAuth,
-    TencentTC3Auth,
-    TencentV1Auth,
-    parse_tc3_authorization,
-    parse_tencent_apigw_authorization,
-    tc3_canonical_request,
-    tc3_key_chain,
-    tc3_signature,
-    tc3_signature_for_request,
-    tencent_apigw_signature,
-    tencent_apigw_signing_string,
-    tencent_v1_signature,
-    tencent_v1_string_to_sign,
-)
+from shared.signing_huawei import *  # noqa: F403 - re-exported: every auth scheme is importable from here
+from shared.signing_huawei import Clock, utc_now
+from shared.signing_tencent import *  # noqa: F403
 
 __all__ = [
-    "EMPTY_SHA256",
-    "HUAWEI_ALGORITHM",
-    "TC3_ALGORITHM",
-    "Clock",
-    "HuaweiAKSKAuth",
-    "HuaweiAuthorization",
     "IamTokenAuth",
     "OAuth2ClientCredentialsAuth",
-    "SignatureFormatError",
-    "TC3Authorization",
-    "TencentApigwAuthorization",
-    "TencentApigwKeyAuth",
-    "TencentTC3Auth",
-    "TencentV1Auth",
-    "huawei_canonical_request",
-    "huawei_request_parts",
-    "huawei_signature",
-    "huawei_signature_for_request",
-    "parse_huawei_authorization",
-    "parse_tc3_authorization",
-    "parse_tencent_apigw_authorization",
-    "tc3_canonical_request",
-    "tc3_key_chain",
-    "tc3_signature",
-    "tc3_signature_for_request",
-    "tencent_apigw_signature",
-    "tencent_apigw_signing_string",
-    "tencent_v1_signature",
-    "tencent_v1_string_to_sign",
-    "utc_now",
+    "iam_agency_token_body",
+    "iam_domain_key",
+    "iam_password_token_body",
+    "iam_project_scope",
 ]
+__all__ += signing_huawei.__all__
+__all__ += signing_tencent.__all__
 
 if TYPE_CHECKING:  # asyncio costs ~15 ms of cold start; only the async flow needs it, imported there
     import asyncio
@@ -93,7 +42,6 @@ if TYPE_CHECKING:  # asyncio costs ~15 ms of cold start; only the async flow nee
 Transport = httpx.BaseTransport | httpx.AsyncBaseTransport
 _REFRESH_MARGIN = timedelta(minutes=5)
 _FETCH_TIMEOUT = httpx.Timeout(10.0)
-_DOMAIN_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class _Token(NamedTuple):
@@ -118,7 +66,8 @@ def _raise_for_token_response(response: httpx.Response, service: str) -> None:
 class _CachedTokenAuth(httpx.Auth, abc.ABC):
     """Shared caching, locking and 401-refresh logic; subclasses only describe the token exchange."""
 
-    requires_request_body = True  # the body must be replayable for the resend after a 401
+    requires_request_body = True
+    """The resend after a 401 replays the body, so it is read before the flow (streamed bodies included)."""
     header_name = "X-Auth-Token"
     service = ""
 
@@ -131,7 +80,6 @@ class _CachedTokenAuth(httpx.Auth, abc.ABC):
         self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
-        self.fetch_count = 0
 
     @abc.abstractmethod
     def _exchange(self) -> TokenExchange:
@@ -151,7 +99,6 @@ class _CachedTokenAuth(httpx.Auth, abc.ABC):
     def _remember(self, token: _Token) -> str:
         """Cache a freshly fetched token (the sync and async paths both end here, under their lock)."""
         self._token = token
-        self.fetch_count += 1
         return token.value
 
     def invalidate(self) -> None:
@@ -189,6 +136,13 @@ class _CachedTokenAuth(httpx.Auth, abc.ABC):
             return self._remember(token)
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send with the cached token; on a 401 fetch a fresh one and send the same request once more.
+
+        Overriding the flow itself bypasses httpx's own ``requires_request_body`` handling, so the body is
+        read here: a streamed body would otherwise be consumed by the first send and the resend go empty.
+        """
+        if self.requires_request_body:
+            request.read()
         self._prepare(request)
         token = self.sync_token()
         request.headers[self.header_name] = token
@@ -237,6 +191,9 @@ class _CachedTokenAuth(httpx.Auth, abc.ABC):
             return self._remember(token)
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """The async twin of :meth:`sync_auth_flow`, reading an async streamed body the same way."""
+        if self.requires_request_body:
+            await request.aread()
         self._prepare(request)
         token = await self.async_token()
         request.headers[self.header_name] = token
@@ -246,14 +203,36 @@ class _CachedTokenAuth(httpx.Auth, abc.ABC):
             yield request
 
 
-def _parse_expiry(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+def iam_domain_key(domain: str) -> str:
+    """How IAM names an account: ``domain_id`` for an account id (32 hex characters), else ``domain_name``."""
+    is_id = len(domain) == 32 and all(c in "0123456789abcdef" for c in domain)
+    return "domain_id" if is_id else "domain_name"
+
+
+def iam_project_scope(project_id: str | None, project_name: str | None) -> dict[str, Any] | None:
+    """A project scope by id, else by name (a region such as ``cn-north-4``), else ``None``."""
+    if project_id:
+        return {"project": {"id": project_id}}
+    if project_name:
+        return {"project": {"name": project_name}}
+    return None
+
+
+def iam_password_token_body(
+    domain_name: str, username: str, password: str, scope: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The body asking IAM for a password token; ``scope=None`` scopes it to the user's account."""
+    user = {"name": username, "password": password, "domain": {"name": domain_name}}
+    identity = {"methods": ["password"], "password": {"user": user}}
+    return {"auth": {"identity": identity, "scope": scope or {"domain": {"name": domain_name}}}}
+
+
+def iam_agency_token_body(domain: str, agency_name: str, scope: dict[str, Any] | None) -> dict[str, Any]:
+    """The body asking IAM for an agency (``assume_role``) token; ``scope=None`` scopes it to ``domain``."""
+    key = iam_domain_key(domain)
+    identity = {"methods": ["assume_role"], "assume_role": {key: domain, "agency_name": agency_name}}
+    domain_scope = {"domain": {key.removeprefix("domain_"): domain}}
+    return {"auth": {"identity": identity, "scope": scope or domain_scope}}
 
 
 class IamTokenAuth(_CachedTokenAuth):
@@ -285,15 +264,15 @@ class IamTokenAuth(_CachedTokenAuth):
         transport: Transport | None = None,
     ) -> None:
         super().__init__(clock=clock, transport=transport)
-        has_password = bool(username and password and domain_name)
-        if not has_password and not (agency and base_token):
+        self._password_login = (
+            (domain_name, username, password) if username and password and domain_name else None
+        )
+        if self._password_login is None and not (agency and base_token):
             raise ValueError(
                 "IamTokenAuth needs username, password and domain_name (or agency with base_token)"
             )
         self._url = endpoint.rstrip("/") + "/v3/auth/tokens"
         self._username = username
-        self._password = password
-        self._domain_name = domain_name
         self._project_id = project_id
         self._project_name = project_name
         self._agency = agency
@@ -302,44 +281,37 @@ class IamTokenAuth(_CachedTokenAuth):
     def __repr__(self) -> str:
         return f"IamTokenAuth(url={self._url!r}, username={self._username!r}, agency={self._agency!r})"
 
-    def _project_scope(self) -> dict[str, Any] | None:
-        if self._project_id:
-            return {"project": {"id": self._project_id}}
-        if self._project_name:
-            return {"project": {"name": self._project_name}}
-        return None
-
-    def _password_request(self, scope: dict[str, Any]) -> httpx.Request:
-        user = {"name": self._username, "password": self._password, "domain": {"name": self._domain_name}}
-        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}}, "scope": scope}}
-        return httpx.Request("POST", self._url, json=body)
+    def _password_request(self, scope: dict[str, Any] | None) -> httpx.Request:
+        """The password token request; only reached with a password login (``__init__`` insists on one)."""
+        if self._password_login is None:
+            raise ValueError("IamTokenAuth has no password login")
+        return httpx.Request("POST", self._url, json=iam_password_token_body(*self._password_login, scope))
 
     def _token_from(self, response: httpx.Response) -> _Token:
         _raise_for_token_response(response, self.service)
         value = response.headers.get("X-Subject-Token")
         if not value:
             raise AuthError("IAM answered without an X-Subject-Token header", service=self.service)
+        from shared.triggers._fields import parse_time  # only when a token is fetched: keeps imports lean
+
         try:
-            expires = _parse_expiry(response.json()["token"]["expires_at"])
+            expires = parse_time(response.json()["token"]["expires_at"])
         except (ValueError, KeyError, TypeError):
             expires = None
         # Without a readable expiry assume one hour; a 401 still triggers a refresh.
         return _Token(value, expires or self._clock() + timedelta(hours=1))
 
     def _exchange(self) -> TokenExchange:
+        project_scope = iam_project_scope(self._project_id, self._project_name)
         if self._agency is None:
-            domain_scope = {"domain": {"name": self._domain_name}}
-            response = yield self._password_request(self._project_scope() or domain_scope)
+            response = yield self._password_request(project_scope)
             return self._token_from(response)
         domain, agency_name = self._agency
         base = self._base_token
         if not base:
-            response = yield self._password_request({"domain": {"name": self._domain_name}})
+            response = yield self._password_request(None)
             base = self._token_from(response).value
-        domain_key = "domain_id" if _DOMAIN_ID.match(domain) else "domain_name"
-        assume = {domain_key: domain, "agency_name": agency_name}
-        scope = self._project_scope() or {"domain": {domain_key.removeprefix("domain_"): domain}}
-        body = {"auth": {"identity": {"methods": ["assume_role"], "assume_role": assume}, "scope": scope}}
+        body = iam_agency_token_body(domain, agency_name, project_scope)
         response = yield httpx.Request("POST", self._url, json=body, headers={"X-Auth-Token": base})
         return self._token_from(response)
 

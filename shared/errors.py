@@ -22,6 +22,7 @@ __all__ = [
     "CloudConnectionError",
     "CloudError",
     "ConflictError",
+    "InvalidRequestParameter",
     "NotFoundError",
     "OpsfnError",
     "QuotaExceededError",
@@ -37,6 +38,19 @@ __all__ = [
 
 class OpsfnError(Exception):
     """Base of every exception opsfn raises on purpose."""
+
+
+class InvalidRequestParameter(OpsfnError, ValueError):
+    """A value cannot be placed in a request path: it would change which resource the request addresses.
+
+    Raised before anything is sent. The message names the parameter and the rule it broke, never the value,
+    which may be a secret's name or anything an event carried.
+    """
+
+    def __init__(self, parameter: str, reason: str) -> None:
+        self.parameter = parameter
+        self.reason = reason
+        super().__init__(f"path parameter {parameter!r} {reason}")
 
 
 class CloudError(OpsfnError):

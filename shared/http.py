@@ -24,7 +24,7 @@ import random
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 import httpx
 
@@ -35,6 +35,23 @@ from shared.errors import (
     parse_error_body,
     parse_retry_after,
 )
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from typing_extensions import Unpack
+
+    # Only for type checking (``**options: Unpack[RequestOptions]``): no class is built at import time.
+    class RequestOptions(TypedDict, total=False):
+        """What a call may add to method and URL; shared by every request helper and client method."""
+
+        params: Mapping[str, Any] | None
+        json: Any
+        content: bytes | str | None
+        headers: Mapping[str, str] | None
+        retry_safe: bool | None
+        """``True`` lets a POST be retried (its repetition cannot duplicate work); ``False`` never retries."""
+
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -48,8 +65,8 @@ __all__ = [
     "bounded_gather",
     "get_default_transport",
     "make_client",
-    "paginate_offset",
-    "paginate_tencent",
+    "paginate",
+    "paginate_markers",
     "request_json",
     "request_response",
     "set_default_transport",
@@ -113,9 +130,6 @@ class RetryPolicy:
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_delay)
         return self.backoff(retry_number)
-
-
-NO_RETRY = RetryPolicy(max_attempts=1)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -297,15 +311,7 @@ def shared_ssl_context() -> ssl.SSLContext:
 
 
 async def request_response(
-    client: httpx.AsyncClient,
-    method: str,
-    url: str,
-    *,
-    params: Mapping[str, Any] | None = None,
-    json: Any = None,
-    content: bytes | str | None = None,
-    headers: Mapping[str, str] | None = None,
-    retry_safe: bool | None = None,
+    client: httpx.AsyncClient, method: str, url: str, **options: Unpack[RequestOptions]
 ) -> httpx.Response:
     """Like :func:`request_json` but return the successful ``httpx.Response`` itself.
 
@@ -313,8 +319,14 @@ async def request_response(
     """
     service = str(getattr(client, "service", ""))
     request = client.build_request(
-        method, url, params=cast(Any, params), json=json, content=content, headers=headers
+        method,
+        url,
+        params=cast(Any, options.get("params")),
+        json=options.get("json"),
+        content=options.get("content"),
+        headers=options.get("headers"),
     )
+    retry_safe = options.get("retry_safe")
     if retry_safe is not None:
         request.extensions[RETRY_SAFE_EXTENSION] = retry_safe
     try:
@@ -331,15 +343,7 @@ async def request_response(
 
 
 async def request_json(
-    client: httpx.AsyncClient,
-    method: str,
-    url: str,
-    *,
-    params: Mapping[str, Any] | None = None,
-    json: Any = None,
-    content: bytes | str | None = None,
-    headers: Mapping[str, str] | None = None,
-    retry_safe: bool | None = None,
+    client: httpx.AsyncClient, method: str, url: str, **options: Unpack[RequestOptions]
 ) -> Any:
     """Send one request and return its parsed JSON body (``None`` for an empty body).
 
@@ -348,16 +352,7 @@ async def request_json(
     retries. A 2xx body that is not JSON comes back as text. ``retry_safe=True`` lets a POST be retried
     (only for calls whose repetition cannot duplicate work, e.g. carrying an idempotency token).
     """
-    response = await request_response(
-        client,
-        method,
-        url,
-        params=params,
-        json=json,
-        content=content,
-        headers=headers,
-        retry_safe=retry_safe,
-    )
+    response = await request_response(client, method, url, **options)
     body = response.content
     if not body:
         return None
@@ -375,55 +370,61 @@ class PaginationError(OpsfnError):
     """A paginated listing did not end within the page cap (a server that keeps returning full pages)."""
 
 
-async def _paginate(
-    fetch_page: Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]],
-    limit: int,
-    start: int,
-    max_pages: int,
+C = TypeVar("C")
+
+OffsetPage = Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]]
+"""``fetch_page(offset, limit) -> (items, total)``; ``total`` is ``None`` when the API does not count."""
+MarkerPage = Callable[[str | None], Awaitable[tuple[Sequence[T], str | None]]]
+"""``fetch_page(marker) -> (items, next_marker)``; the first call gets ``None``, an empty marker ends."""
+
+
+async def _walk(
+    fetch: Callable[[C], Awaitable[tuple[Sequence[T], C | None]]], cursor: C, limit: int, max_pages: int
 ) -> AsyncIterator[T]:
+    """The one pagination loop: fetch at ``cursor``, yield, move to the cursor the page names.
+
+    Ends on a short or empty page, on no next cursor, or on a cursor that does not move (a server repeating
+    its last marker); a listing still going after ``max_pages`` raises :class:`PaginationError` rather
+    than looping for ever.
+    """
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    offset = start
     for _ in range(max_pages):
-        items, total = await fetch_page(offset, limit)
+        items, following = await fetch(cursor)
         for item in items:
             yield item
-        offset += len(items)
-        if not items or len(items) < limit:
+        if len(items) < limit or following is None or following == cursor:
             return
-        if total is not None and offset >= total:
-            return
+        cursor = following
     raise PaginationError(f"listing did not end after {max_pages} pages of {limit}")
 
 
-def paginate_offset(
-    fetch_page: Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]],
-    *,
-    limit: int,
-    start: int = 0,
-    max_pages: int = 10_000,
+def paginate(
+    fetch_page: OffsetPage[T], *, limit: int, start: int = 0, max_pages: int = 10_000
 ) -> AsyncIterator[T]:
-    """Iterate a Huawei ``offset``/``limit`` listing; ``fetch_page(offset, limit) -> (items, total)``.
+    """Iterate an ``offset``/``limit`` listing (Huawei ``offset``/``limit``, Tencent ``Offset``/``Limit``).
 
-    Stops on an empty page, a short page, or once ``total`` items have been seen (``total`` may be ``None``
-    when the API does not return one). A server whose ``total`` is too high still ends on its short page;
-    one whose pages never shrink ends at ``max_pages`` with :class:`PaginationError` instead of looping.
+    The offset advances by the items actually received. Stops on an empty page, a short page, or once
+    ``total`` items have been seen. A server whose ``total`` is too high still ends on its short page; one
+    whose pages never shrink ends at ``max_pages`` with :class:`PaginationError` instead of looping.
     """
-    return _paginate(fetch_page, limit, start, max_pages)
+
+    async def step(offset: int) -> tuple[Sequence[T], int | None]:
+        items, total = await fetch_page(offset, limit)
+        following = offset + len(items)
+        return items, None if total is not None and following >= total else following
+
+    return _walk(step, start, limit, max_pages)
 
 
-def paginate_tencent(
-    fetch_page: Callable[[int, int], Awaitable[tuple[Sequence[T], int | None]]],
-    *,
-    limit: int,
-    start: int = 0,
-    max_pages: int = 10_000,
-) -> AsyncIterator[T]:
-    """Iterate a Tencent ``Offset``/``Limit`` listing; ``fetch_page(offset, limit) -> (items, TotalCount)``.
+def paginate_markers(fetch_page: MarkerPage[T], *, limit: int, max_pages: int = 10_000) -> AsyncIterator[T]:
+    """Iterate a ``marker`` listing (CSMS ``page_info.next_marker``) with the same stopping rules."""
 
-    Same stopping rules as :func:`paginate_offset`; kept separate so call sites name the convention.
-    """
-    return _paginate(fetch_page, limit, start, max_pages)
+    async def step(marker: str | None) -> tuple[Sequence[T], str | None]:
+        items, following = await fetch_page(marker)
+        return items, following or None
+
+    return _walk(step, None, limit, max_pages)
 
 
 # ----------------------------------------------------------------------------------------------------

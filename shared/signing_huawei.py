@@ -26,6 +26,7 @@ import httpx
 __all__ = [
     "EMPTY_SHA256",
     "HUAWEI_ALGORITHM",
+    "Clock",
     "HuaweiAKSKAuth",
     "HuaweiAuthorization",
     "SignatureFormatError",
@@ -34,6 +35,7 @@ __all__ = [
     "huawei_signature",
     "huawei_signature_for_request",
     "parse_huawei_authorization",
+    "utc_now",
 ]
 
 HUAWEI_ALGORITHM = "SDK-HMAC-SHA256"

@@ -14,14 +14,13 @@ rotating or scheduling a deletion cannot, so those are never retried automatical
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Literal, TypeVar
-from urllib.parse import quote
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from shared.clients.base import ServiceClient, without_none
-from shared.http import paginate_offset
+from shared.http import paginate, paginate_markers
 
 __all__ = [
     "EVENT_TYPES",
@@ -58,8 +57,6 @@ EVENT_TYPES = (
 )
 RESOURCE_PAGE_MAX = 1000
 """ListResourceInstances accepts ``limit`` "1"-"1000" (seed 001)."""
-
-T = TypeVar("T")
 
 
 class _Model(BaseModel):
@@ -204,13 +201,16 @@ class RotationResult(_Model):
     rotation_task_id: str | None = None
 
 
+# Path templates of the operations on one secret (by name), its versions and stages, tags (by secret id) and
+# events; see :func:`shared.clients.base.build_path`.
+_BY_NAME = "/v1/{project_id}/secrets/{secret_name}"
+_VERSION = _BY_NAME + "/versions/{version_id}"
+_STAGE = _BY_NAME + "/stages/{stage_name}"
+_TAGS = "/v1/{project_id}/csms/{secret_id}/tags"
+_EVENT = "/v1/{project_id}/csms/events/{event_name}"
+
 TagFilter = Mapping[str, Sequence[str]]
 """``{key: [values...]}``: keys AND-ed, values OR-ed, an empty list means "has the key"."""
-
-
-def _seg(value: str) -> str:
-    """One path segment, escaped (tag keys may hold spaces, ``/`` or non-ASCII characters)."""
-    return quote(value, safe="")
 
 
 def _plain(value: str | SecretStr | None) -> str | None:
@@ -243,20 +243,6 @@ def _resource_filter(tags: TagFilter | None, name_contains: str | None) -> dict[
     if name_contains is not None:
         body["matches"] = [{"key": "resource_name", "value": name_contains}]
     return body
-
-
-async def _walk_markers(
-    fetch: Callable[[str | None], Awaitable[tuple[list[T], PageInfo]]], limit: int
-) -> AsyncIterator[T]:
-    """Follow ``next_marker`` until a short or empty page, or a marker that does not move."""
-    marker: str | None = None
-    while True:
-        items, info = await fetch(marker)
-        for item in items:
-            yield item
-        if len(items) < limit or not info.next_marker or info.next_marker == marker:
-            return
-        marker = info.next_marker
 
 
 class CsmsClient(ServiceClient):
@@ -300,7 +286,7 @@ class CsmsClient(ServiceClient):
         return Secret.model_validate(data["secret"])
 
     async def show_secret(self, name: str) -> Secret:
-        data = await self._request("GET", f"/v1/{{project_id}}/secrets/{_seg(name)}")
+        data = await self._request("GET", _BY_NAME, {"secret_name": name})
         return Secret.model_validate(data["secret"])
 
     async def list_secrets(
@@ -313,11 +299,11 @@ class CsmsClient(ServiceClient):
     def iter_secrets(self, *, limit: int = 50, event_name: str | None = None) -> AsyncIterator[Secret]:
         """Every secret (optionally only those subscribed to ``event_name``), page by page."""
 
-        async def fetch(marker: str | None) -> tuple[list[Secret], PageInfo]:
+        async def fetch(marker: str | None) -> tuple[list[Secret], str | None]:
             page = await self.list_secrets(limit=limit, marker=marker, event_name=event_name)
-            return page.secrets, page.page_info
+            return page.secrets, page.page_info.next_marker
 
-        return _walk_markers(fetch, limit)
+        return paginate_markers(fetch, limit=limit)
 
     async def update_secret(
         self,
@@ -340,32 +326,32 @@ class CsmsClient(ServiceClient):
                 "rotation_func_urn": rotation_func_urn,
             }
         )
-        data = await self._request("PUT", f"/v1/{{project_id}}/secrets/{_seg(name)}", json=body)
+        data = await self._request("PUT", _BY_NAME, {"secret_name": name}, json=body)
         return Secret.model_validate(data["secret"])
 
     async def delete_secret(self, name: str) -> None:
         """Delete at once, with every version (no recovery window; see :meth:`schedule_secret_deletion`)."""
-        await self._request("DELETE", f"/v1/{{project_id}}/secrets/{_seg(name)}")
+        await self._request("DELETE", _BY_NAME, {"secret_name": name})
 
     async def schedule_secret_deletion(self, name: str, recovery_window_in_days: int = 30) -> Secret:
         """Mark the secret PENDING_DELETE for 7-30 days; its values cannot be read until restored."""
         data = await self._request(
             "POST",
-            f"/v1/{{project_id}}/secrets/{_seg(name)}/scheduled-deleted-tasks/create",
+            _BY_NAME + "/scheduled-deleted-tasks/create",
+            {"secret_name": name},
             json={"recovery_window_in_days": recovery_window_in_days},
         )
         return Secret.model_validate(data["secret"])
 
     async def restore_secret(self, name: str) -> Secret:
         """Cancel a scheduled deletion."""
-        data = await self._request(
-            "POST", f"/v1/{{project_id}}/secrets/{_seg(name)}/scheduled-deleted-tasks/cancel", json={}
-        )
+        path = _BY_NAME + "/scheduled-deleted-tasks/cancel"
+        data = await self._request("POST", path, {"secret_name": name}, json={})
         return Secret.model_validate(data["secret"])
 
     async def rotate_secret(self, name: str) -> RotationResult:
         """Rotate now: CSMS writes a new SYSCURRENT version and moves the old one to SYSPREVIOUS."""
-        data = await self._request("POST", f"/v1/{{project_id}}/secrets/{_seg(name)}/rotate", json={})
+        data = await self._request("POST", _BY_NAME + "/rotate", {"secret_name": name}, json={})
         return RotationResult.model_validate(data or {})
 
     # ------------------------------------------------------------------------------------- versions
@@ -386,60 +372,58 @@ class CsmsClient(ServiceClient):
                 "expire_time": expire_time,
             }
         )
-        data = await self._request("POST", f"/v1/{{project_id}}/secrets/{_seg(name)}/versions", json=body)
+        data = await self._request("POST", _BY_NAME + "/versions", {"secret_name": name}, json=body)
         return VersionMetadata.model_validate(data["version_metadata"])
 
     async def show_secret_version(self, name: str, version_id: str = "latest") -> SecretVersion:
         """A version with its value; ``latest`` is the SYSCURRENT version."""
-        path = f"/v1/{{project_id}}/secrets/{_seg(name)}/versions/{_seg(version_id)}"
-        data = await self._request("GET", path)
+        data = await self._request("GET", _VERSION, {"secret_name": name, "version_id": version_id})
         return SecretVersion.model_validate(data["version"])
 
     async def list_secret_versions(
         self, name: str, *, limit: int | None = None, marker: str | None = None
     ) -> VersionPage:
         params = {"limit": limit, "marker": marker}
-        data = await self._request("GET", f"/v1/{{project_id}}/secrets/{_seg(name)}/versions", params=params)
+        path = _BY_NAME + "/versions"
+        data = await self._request("GET", path, {"secret_name": name}, params=params)
         return VersionPage.model_validate(data)
 
     def iter_secret_versions(self, name: str, *, limit: int = 50) -> AsyncIterator[VersionMetadata]:
-        async def fetch(marker: str | None) -> tuple[list[VersionMetadata], PageInfo]:
+        async def fetch(marker: str | None) -> tuple[list[VersionMetadata], str | None]:
             page = await self.list_secret_versions(name, limit=limit, marker=marker)
-            return page.version_metadatas, page.page_info
+            return page.version_metadatas, page.page_info.next_marker
 
-        return _walk_markers(fetch, limit)
+        return paginate_markers(fetch, limit=limit)
 
     async def update_version(self, name: str, version_id: str, *, expire_time: int) -> VersionMetadata:
-        path = f"/v1/{{project_id}}/secrets/{_seg(name)}/versions/{_seg(version_id)}"
-        data = await self._request("PUT", path, json={"expire_time": expire_time})
+        values = {"secret_name": name, "version_id": version_id}
+        data = await self._request("PUT", _VERSION, values, json={"expire_time": expire_time})
         return VersionMetadata.model_validate(data["version_metadata"])
 
     async def show_secret_stage(self, name: str, stage: str) -> Stage:
-        path = f"/v1/{{project_id}}/secrets/{_seg(name)}/stages/{_seg(stage)}"
-        data = await self._request("GET", path)
+        data = await self._request("GET", _STAGE, {"secret_name": name, "stage_name": stage})
         return Stage.model_validate(data["stage"])
 
     async def update_secret_stage(self, name: str, stage: str, version_id: str) -> Stage:
         """Point ``stage`` at ``version_id`` (the one atomic step that switches what readers get)."""
-        path = f"/v1/{{project_id}}/secrets/{_seg(name)}/stages/{_seg(stage)}"
-        data = await self._request("PUT", path, json={"version_id": version_id})
+        values = {"secret_name": name, "stage_name": stage}
+        data = await self._request("PUT", _STAGE, values, json={"version_id": version_id})
         return Stage.model_validate(data["stage"])
 
     async def delete_secret_stage(self, name: str, stage: str) -> None:
-        path = f"/v1/{{project_id}}/secrets/{_seg(name)}/stages/{_seg(stage)}"
-        await self._request("DELETE", path)
+        await self._request("DELETE", _STAGE, {"secret_name": name, "stage_name": stage})
 
     # ------------------------------------------------------------------------------------- tags
     async def create_secret_tag(self, secret_id: str, key: str, value: str = "") -> None:
         """Add or overwrite one tag; addressed by secret **id**, not name."""
-        path = f"/v1/{{project_id}}/csms/{_seg(secret_id)}/tags"
-        await self._request("POST", path, json={"tag": {"key": key, "value": value}}, retry_safe=True)
+        body = {"tag": {"key": key, "value": value}}
+        await self._request("POST", _TAGS, {"secret_id": secret_id}, json=body, retry_safe=True)
 
     async def delete_secret_tag(self, secret_id: str, key: str) -> None:
-        await self._request("DELETE", f"/v1/{{project_id}}/csms/{_seg(secret_id)}/tags/{_seg(key)}")
+        await self._request("DELETE", _TAGS + "/{tag_key:text}", {"secret_id": secret_id, "tag_key": key})
 
     async def list_secret_tags(self, secret_id: str) -> SecretTags:
-        data = await self._request("GET", f"/v1/{{project_id}}/csms/{_seg(secret_id)}/tags")
+        data = await self._request("GET", _TAGS, {"secret_id": secret_id})
         return SecretTags.model_validate(data)
 
     async def batch_create_or_delete_tags(
@@ -452,8 +436,7 @@ class CsmsClient(ServiceClient):
     ) -> None:
         """Create (overwrite) or delete several tags at once; both are safe to repeat."""
         body = without_none({"action": action, "tags": _tag_items(tags), "sequence": sequence})
-        path = f"/v1/{{project_id}}/csms/{_seg(secret_id)}/tags/action"
-        await self._request("POST", path, json=body, retry_safe=True)
+        await self._request("POST", _TAGS + "/action", {"secret_id": secret_id}, json=body, retry_safe=True)
 
     async def list_project_secrets_tags(self) -> list[ProjectTag]:
         """Every tag key in the project with the values in use."""
@@ -495,7 +478,7 @@ class CsmsClient(ServiceClient):
             )
             return page.resources, page.total_count
 
-        return paginate_offset(fetch, limit=page_size)
+        return paginate(fetch, limit=page_size)
 
     async def count_resource_instances(
         self, *, tags: TagFilter | None = None, name_contains: str | None = None
@@ -525,7 +508,7 @@ class CsmsClient(ServiceClient):
         return SecretEvent.model_validate(data["event"])
 
     async def show_secret_event(self, name: str) -> SecretEvent:
-        data = await self._request("GET", f"/v1/{{project_id}}/csms/events/{_seg(name)}")
+        data = await self._request("GET", _EVENT, {"event_name": name})
         return SecretEvent.model_validate(data["event"])
 
     async def list_secret_events(
@@ -536,11 +519,11 @@ class CsmsClient(ServiceClient):
         return SecretEventPage.model_validate(data)
 
     def iter_secret_events(self, *, limit: int = 50) -> AsyncIterator[SecretEvent]:
-        async def fetch(marker: str | None) -> tuple[list[SecretEvent], PageInfo]:
+        async def fetch(marker: str | None) -> tuple[list[SecretEvent], str | None]:
             page = await self.list_secret_events(limit=limit, marker=marker)
-            return page.events, page.page_info
+            return page.events, page.page_info.next_marker
 
-        return _walk_markers(fetch, limit)
+        return paginate_markers(fetch, limit=limit)
 
     async def update_secret_event(
         self,
@@ -557,11 +540,11 @@ class CsmsClient(ServiceClient):
                 "notification": None if target is None else target.model_dump(),
             }
         )
-        data = await self._request("PUT", f"/v1/{{project_id}}/csms/events/{_seg(name)}", json=body)
+        data = await self._request("PUT", _EVENT, {"event_name": name}, json=body)
         return SecretEvent.model_validate(data["event"])
 
     async def delete_secret_event(self, name: str) -> None:
-        await self._request("DELETE", f"/v1/{{project_id}}/csms/events/{_seg(name)}")
+        await self._request("DELETE", _EVENT, {"event_name": name})
 
     async def list_notification_records(self) -> list[NotificationRecord]:
         """What CSMS sent to SMN for this project's events, newest first."""

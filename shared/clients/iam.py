@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from shared.clients.base import ServiceClient, without_none
+from shared.auth import iam_agency_token_body, iam_domain_key, iam_password_token_body, iam_project_scope
+from shared.clients.base import ServiceClient
 from shared.errors import AuthError
-from shared.http import request_json, request_response
+from shared.http import request_response
 
 if TYPE_CHECKING:
     from shared.config import Settings
@@ -107,12 +108,6 @@ def _check_duration(duration_seconds: int) -> None:
         raise ValueError(f"duration_seconds must be {MIN_DURATION_SECONDS}-{MAX_DURATION_SECONDS}")
 
 
-def _domain_key(domain: str) -> str:
-    """Account ids are 32 hex characters; anything else is an account name."""
-    is_id = len(domain) == 32 and all(c in "0123456789abcdef" for c in domain)
-    return "domain_id" if is_id else "domain_name"
-
-
 class IamClient(ServiceClient):
     """IAM v3 operations; ``async with IamClient.from_settings(settings) as iam: ...``."""
 
@@ -128,7 +123,7 @@ class IamClient(ServiceClient):
         response = await request_response(
             self.http,
             "POST",
-            "/v3/auth/tokens",
+            self._path("/v3/auth/tokens"),
             params={"nocatalog": "true"},
             json=body,
             headers=headers,
@@ -149,14 +144,8 @@ class IamClient(ServiceClient):
         project_name: str | None = None,
     ) -> Token:
         """A user token, project-scoped when a project is given, else domain-scoped (valid 24 h)."""
-        user = {"name": username, "password": password, "domain": {"name": domain_name}}
-        body = {
-            "auth": {
-                "identity": {"methods": ["password"], "password": {"user": user}},
-                "scope": _scope(project_id, project_name, {"domain": {"name": domain_name}}),
-            }
-        }
-        return await self._token_call(body, None)
+        scope = iam_project_scope(project_id, project_name)
+        return await self._token_call(iam_password_token_body(domain_name, username, password, scope), None)
 
     async def create_token_by_agency(
         self,
@@ -168,31 +157,19 @@ class IamClient(ServiceClient):
         project_name: str | None = None,
     ) -> Token:
         """An agency (``assume_role``) token, obtained with the caller's own token."""
-        key = _domain_key(domain)
-        body = {
-            "auth": {
-                "identity": {
-                    "methods": ["assume_role"],
-                    "assume_role": {key: domain, "agency_name": agency_name},
-                },
-                "scope": _scope(project_id, project_name, {"domain": {key.removeprefix("domain_"): domain}}),
-            }
-        }
+        body = iam_agency_token_body(domain, agency_name, iam_project_scope(project_id, project_name))
         return await self._token_call(body, {"X-Auth-Token": base_token})
 
     async def list_projects(self, *, name: str | None = None, auth_token: str | None = None) -> list[Project]:
         """The caller's projects; ``name`` is a region such as ``cn-north-4``."""
         headers = {"X-Auth-Token": auth_token} if auth_token else None
-        data = await request_json(
-            self.http, "GET", "/v3/projects", params={"name": name} if name else None, headers=headers
-        )
+        data = await self._request("GET", "/v3/projects", params={"name": name or None}, headers=headers)
         return [Project.model_validate(p) for p in data.get("projects", [])]
 
     async def list_users(self, *, enabled: bool | None = None, name: str | None = None) -> list[User]:
         """The users of the caller's account (IAM answers the whole list; it has no paging)."""
         flag = None if enabled is None else ("true" if enabled else "false")
-        params = without_none({"enabled": flag, "name": name or None})
-        data = await request_json(self.http, "GET", "/v3/users", params=params or None)
+        data = await self._request("GET", "/v3/users", params={"enabled": flag, "name": name or None})
         return [User.model_validate(u) for u in data.get("users", [])]
 
     async def project_id_for(self, region: str) -> str:
@@ -222,7 +199,7 @@ class IamClient(ServiceClient):
         """Temporary AK/SK acting as an agency; the caller authenticates with AK/SK or ``auth_token``."""
         _check_duration(duration_seconds)
         assume: dict[str, Any] = {
-            _domain_key(domain): domain,
+            iam_domain_key(domain): domain,
             "agency_name": agency_name,
             "duration_seconds": duration_seconds,
         }
@@ -235,20 +212,7 @@ class IamClient(ServiceClient):
     async def _security_token(
         self, body: dict[str, Any], headers: Mapping[str, str] | None
     ) -> TemporaryCredential:
-        data = await request_json(
-            self.http,
-            "POST",
-            "/v3.0/OS-CREDENTIAL/securitytokens",
-            json=body,
-            headers=headers,
-            retry_safe=True,
+        data = await self._request(
+            "POST", "/v3.0/OS-CREDENTIAL/securitytokens", json=body, headers=headers, retry_safe=True
         )
         return TemporaryCredential.model_validate(data["credential"])
-
-
-def _scope(project_id: str | None, project_name: str | None, default: dict[str, Any]) -> dict[str, Any]:
-    if project_id:
-        return {"project": {"id": project_id}}
-    if project_name:
-        return {"project": {"name": project_name}}
-    return default

@@ -21,7 +21,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from shared.clients.base import ServiceClient
 from shared.errors import CloudError, ConflictError
-from shared.http import paginate_offset
+from shared.http import paginate
 
 __all__ = [
     "DEFAULT_SPEC",
@@ -241,7 +241,7 @@ class IdeClient(ServiceClient):
             page = await self.list_licenses(user_id=user_id, status=status, limit=limit, offset=offset)
             return page.items, page.total
 
-        return paginate_offset(fetch, limit=page_size)
+        return paginate(fetch, limit=page_size)
 
     async def get_license(self, license_id: str) -> License | None:
         """The licence with this id, or ``None`` when the service does not list it."""
@@ -258,7 +258,8 @@ class IdeClient(ServiceClient):
         body: dict[str, str] = {"machine_code": machine_code}
         if user_id is not None:
             body["user_id"] = user_id
-        data = await self._request("POST", f"/v2/licenses/{license_id}/bind-user", json=body, retry_safe=True)
+        path = "/v2/licenses/{license_id}/bind-user"
+        data = await self._request("POST", path, {"license_id": license_id}, json=body, retry_safe=True)
         if not _ok(data):
             raise ConflictError(
                 f"license {license_id} could not be bound (not NORMAL or bound elsewhere)", service="ide"
@@ -266,7 +267,9 @@ class IdeClient(ServiceClient):
 
     async def unbind_license(self, license_id: str) -> None:
         """Free a licence; freeing an already free one succeeds."""
-        data = await self._request("DELETE", f"/v2/licenses/{license_id}/unbind-user")
+        data = await self._request(
+            "DELETE", "/v2/licenses/{license_id}/unbind-user", {"license_id": license_id}
+        )
         if not _ok(data):
             raise ConflictError(f"license {license_id} could not be unbound", service="ide")
 

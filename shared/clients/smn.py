@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, ClassVar
-from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
 from shared.clients.base import ServiceClient, without_none
-from shared.http import paginate_offset
+from shared.http import paginate
 
 if TYPE_CHECKING:
     import httpx
@@ -99,7 +98,7 @@ class SmnClient(ServiceClient):
             page = await self.list_topics(offset=offset, limit=limit, fuzzy_name=fuzzy_name)
             return page.topics, page.topic_count
 
-        return paginate_offset(fetch, limit=MAX_TOPIC_PAGE)
+        return paginate(fetch, limit=MAX_TOPIC_PAGE)
 
     async def publish(
         self,
@@ -131,6 +130,6 @@ class SmnClient(ServiceClient):
                 "time_to_live": None if time_to_live is None else str(time_to_live),
             }
         )
-        path = f"/v2/{{project_id}}/notifications/topics/{quote(topic_urn, safe=':')}/publish"
-        data = await self._request("POST", path, json=body)
+        path = "/v2/{project_id}/notifications/topics/{topic_urn}/publish"
+        data = await self._request("POST", path, {"topic_urn": topic_urn}, json=body)
         return PublishResult.model_validate(data)

@@ -23,7 +23,7 @@ from pydantic.alias_generators import to_pascal
 
 from shared.clients.base import ServiceClient, without_none
 from shared.errors import ServerError
-from shared.http import paginate_tencent, request_json
+from shared.http import paginate
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -442,7 +442,7 @@ class TencentApigwClient(ServiceClient):
         """Run one action and return the fields inside ``Response`` (``RequestId`` included)."""
         body = without_none(params or {})
         headers = {"X-TC-Action": action, "X-TC-Version": API_VERSION, "X-TC-Region": self.region}
-        data = await request_json(self.http, "POST", "/", json=body, headers=headers, retry_safe=retry_safe)
+        data = await self._request("POST", "/", json=body, headers=headers, retry_safe=retry_safe)
         response = data.get("Response") if isinstance(data, dict) else None
         if not isinstance(response, dict):
             raise ServerError(f"{action}: the answer has no Response object", service=self.service)
@@ -458,18 +458,37 @@ class TencentApigwClient(ServiceClient):
         """Mutations whose ``Result`` is the service's boolean "done" flag."""
         return bool(await self._result(action, params))
 
-    async def _listing(self, action: str, params: Mapping[str, Any], field: str, model: type[M]) -> Page[M]:
-        """A retry-safe ``Describe*`` whose ``Result`` holds ``TotalCount`` and the items under ``field``."""
+    async def _listing(
+        self,
+        action: str,
+        field: str,
+        model: type[M],
+        scope: Mapping[str, Any],
+        offset: int | None,
+        limit: int,
+        filters: Filters | None = None,
+    ) -> Page[M]:
+        """One page of a retry-safe ``Describe*`` listing.
+
+        ``scope`` holds what the listing is of (``ServiceId``...); ``Offset``, ``Limit`` and ``Filters``
+        follow (``None`` ones are not sent). The answer's ``Result`` holds ``TotalCount`` and the items
+        under ``field``, parsed as ``model``.
+        """
+        params = {**scope, "Offset": offset, "Limit": limit, "Filters": _filters(filters)}
         response = await self._describe(action, params)
         return _page(response.get("Result") or {}, field, model)
 
     @staticmethod
-    def _iterate(fetch: Callable[[int, int], Awaitable[Page[M]]], page_size: int) -> AsyncIterator[M]:
+    def _iterate(
+        describe: Callable[..., Awaitable[Page[M]]], page_size: int, *args: Any, **kwargs: Any
+    ) -> AsyncIterator[M]:
+        """Every item of the listing ``describe(*args, offset=..., limit=..., **kwargs)``, page by page."""
+
         async def fetch_page(offset: int, limit: int) -> tuple[Sequence[M], int | None]:
-            page = await fetch(offset, limit)
+            page = await describe(*args, offset=offset, limit=limit, **kwargs)
             return page.items, page.total_count
 
-        return paginate_tencent(fetch_page, limit=min(page_size, MAX_PAGE))
+        return paginate(fetch_page, limit=min(page_size, MAX_PAGE))
 
     # ------------------------------------------------------------------------------------ services
 
@@ -526,10 +545,7 @@ class TencentApigwClient(ServiceClient):
         self, *, filters: Filters | None = None, offset: int = 0, limit: int = 20
     ) -> Page[ServiceSummary]:
         return await self._listing(
-            "DescribeServicesStatus",
-            {"Offset": offset, "Limit": limit, "Filters": _filters(filters)},
-            "ServiceSet",
-            ServiceSummary,
+            "DescribeServicesStatus", "ServiceSet", ServiceSummary, {}, offset, limit, filters
         )
 
     async def find_service_by_name(self, name: str) -> ServiceSummary | None:
@@ -546,10 +562,7 @@ class TencentApigwClient(ServiceClient):
     def iter_services(
         self, *, filters: Filters | None = None, page_size: int = MAX_PAGE
     ) -> AsyncIterator[ServiceSummary]:
-        return self._iterate(
-            lambda offset, limit: self.describe_services_status(filters=filters, offset=offset, limit=limit),
-            page_size,
-        )
+        return self._iterate(self.describe_services_status, page_size, filters=filters)
 
     # ---------------------------------------------------------------------------------------- APIs
 
@@ -574,20 +587,18 @@ class TencentApigwClient(ServiceClient):
     ) -> Page[ApiSummary]:
         return await self._listing(
             "DescribeApisStatus",
-            {"ServiceId": service_id, "Offset": offset, "Limit": limit, "Filters": _filters(filters)},
             "ApiIdStatusSet",
             ApiSummary,
+            {"ServiceId": service_id},
+            offset,
+            limit,
+            filters,
         )
 
     def iter_apis(
         self, service_id: str, *, filters: Filters | None = None, page_size: int = MAX_PAGE
     ) -> AsyncIterator[ApiSummary]:
-        return self._iterate(
-            lambda offset, limit: self.describe_apis_status(
-                service_id, filters=filters, offset=offset, limit=limit
-            ),
-            page_size,
-        )
+        return self._iterate(self.describe_apis_status, page_size, service_id, filters=filters)
 
     # ------------------------------------------------------------------------------------ releases
 
@@ -615,9 +626,9 @@ class TencentApigwClient(ServiceClient):
         return await self._succeeded("UpdateService", params)
 
     async def describe_service_environment_list(self, service_id: str) -> list[EnvironmentStatus]:
-        params = {"ServiceId": service_id, "Limit": MAX_PAGE}
+        scope = {"ServiceId": service_id}
         page = await self._listing(
-            "DescribeServiceEnvironmentList", params, "EnvironmentList", EnvironmentStatus
+            "DescribeServiceEnvironmentList", "EnvironmentList", EnvironmentStatus, scope, None, MAX_PAGE
         )
         return page.items
 
@@ -626,9 +637,11 @@ class TencentApigwClient(ServiceClient):
     ) -> Page[ReleaseVersion]:
         return await self._listing(
             "DescribeServiceReleaseVersion",
-            {"ServiceId": service_id, "Offset": offset, "Limit": limit},
             "VersionList",
             ReleaseVersion,
+            {"ServiceId": service_id},
+            offset,
+            limit,
         )
 
     async def describe_service_environment_release_history(
@@ -636,9 +649,11 @@ class TencentApigwClient(ServiceClient):
     ) -> Page[ReleaseVersion]:
         return await self._listing(
             "DescribeServiceEnvironmentReleaseHistory",
-            {"ServiceId": service_id, "EnvironmentName": environment, "Offset": offset, "Limit": limit},
             "VersionList",
             ReleaseVersion,
+            {"ServiceId": service_id, "EnvironmentName": environment},
+            offset,
+            limit,
         )
 
     # ---------------------------------------------------------------------------------------- keys
@@ -682,20 +697,12 @@ class TencentApigwClient(ServiceClient):
     async def describe_api_keys_status(
         self, *, filters: Filters | None = None, offset: int = 0, limit: int = 20
     ) -> Page[ApiKey]:
-        return await self._listing(
-            "DescribeApiKeysStatus",
-            {"Offset": offset, "Limit": limit, "Filters": _filters(filters)},
-            "ApiKeySet",
-            ApiKey,
-        )
+        return await self._listing("DescribeApiKeysStatus", "ApiKeySet", ApiKey, {}, offset, limit, filters)
 
     def iter_api_keys(
         self, *, filters: Filters | None = None, page_size: int = MAX_PAGE
     ) -> AsyncIterator[ApiKey]:
-        return self._iterate(
-            lambda offset, limit: self.describe_api_keys_status(filters=filters, offset=offset, limit=limit),
-            page_size,
-        )
+        return self._iterate(self.describe_api_keys_status, page_size, filters=filters)
 
     # --------------------------------------------------------------------------------- usage plans
 
@@ -726,21 +733,13 @@ class TencentApigwClient(ServiceClient):
         self, *, filters: Filters | None = None, offset: int = 0, limit: int = 20
     ) -> Page[UsagePlanSummary]:
         return await self._listing(
-            "DescribeUsagePlansStatus",
-            {"Offset": offset, "Limit": limit, "Filters": _filters(filters)},
-            "UsagePlanStatusSet",
-            UsagePlanSummary,
+            "DescribeUsagePlansStatus", "UsagePlanStatusSet", UsagePlanSummary, {}, offset, limit, filters
         )
 
     def iter_usage_plans(
         self, *, filters: Filters | None = None, page_size: int = MAX_PAGE
     ) -> AsyncIterator[UsagePlanSummary]:
-        return self._iterate(
-            lambda offset, limit: self.describe_usage_plans_status(
-                filters=filters, offset=offset, limit=limit
-            ),
-            page_size,
-        )
+        return self._iterate(self.describe_usage_plans_status, page_size, filters=filters)
 
     async def bind_environment(
         self,
@@ -780,35 +779,39 @@ class TencentApigwClient(ServiceClient):
     ) -> Page[UsagePlanSecret]:
         return await self._listing(
             "DescribeUsagePlanSecretIds",
-            {"UsagePlanId": usage_plan_id, "Offset": offset, "Limit": limit},
             "AccessKeyList",
             UsagePlanSecret,
+            {"UsagePlanId": usage_plan_id},
+            offset,
+            limit,
         )
 
     async def describe_usage_plan_environments(
         self, usage_plan_id: str, *, bind_type: str = "SERVICE", offset: int = 0, limit: int = 20
     ) -> Page[PlanBindingInfo]:
         """Where one plan is bound: service environments (``SERVICE``) or APIs in them (``API``)."""
-        params = {"UsagePlanId": usage_plan_id, "BindType": bind_type, "Offset": offset, "Limit": limit}
+        scope = {"UsagePlanId": usage_plan_id, "BindType": bind_type}
         return await self._listing(
-            "DescribeUsagePlanEnvironments", params, "EnvironmentList", PlanBindingInfo
+            "DescribeUsagePlanEnvironments", "EnvironmentList", PlanBindingInfo, scope, offset, limit
         )
 
     async def describe_service_usage_plan(
         self, service_id: str, *, offset: int = 0, limit: int = 20
     ) -> Page[PlanBindingInfo]:
         """The service-level usage plans of a service, per environment."""
-        params = {"ServiceId": service_id, "Offset": offset, "Limit": limit}
+        scope = {"ServiceId": service_id}
         return await self._listing(
-            "DescribeServiceUsagePlan", params, "ServiceUsagePlanList", PlanBindingInfo
+            "DescribeServiceUsagePlan", "ServiceUsagePlanList", PlanBindingInfo, scope, offset, limit
         )
 
     async def describe_api_usage_plan(
         self, service_id: str, *, offset: int = 0, limit: int = 20
     ) -> Page[PlanBindingInfo]:
         """The usage plans bound to a service and its APIs."""
-        params = {"ServiceId": service_id, "Offset": offset, "Limit": limit}
-        return await self._listing("DescribeApiUsagePlan", params, "ApiUsagePlanList", PlanBindingInfo)
+        scope = {"ServiceId": service_id}
+        return await self._listing(
+            "DescribeApiUsagePlan", "ApiUsagePlanList", PlanBindingInfo, scope, offset, limit
+        )
 
     # ---------------------------------------------------------------------------------------- apps
 
@@ -833,12 +836,7 @@ class TencentApigwClient(ServiceClient):
     async def describe_api_apps_status(
         self, *, filters: Filters | None = None, offset: int = 0, limit: int = 20
     ) -> Page[ApiApp]:
-        return await self._listing(
-            "DescribeApiAppsStatus",
-            {"Offset": offset, "Limit": limit, "Filters": _filters(filters)},
-            "ApiAppSet",
-            ApiApp,
-        )
+        return await self._listing("DescribeApiAppsStatus", "ApiAppSet", ApiApp, {}, offset, limit, filters)
 
     async def delete_api_app(self, api_app_id: str) -> bool:
         return await self._succeeded("DeleteApiApp", {"ApiAppId": api_app_id})
@@ -856,7 +854,10 @@ class TencentApigwClient(ServiceClient):
     ) -> Page[ApiAppBinding]:
         return await self._listing(
             "DescribeApiAppBindApisStatus",
-            {"ApiAppId": api_app_id, "Offset": offset, "Limit": limit, "Filters": _filters(filters)},
             "ApiAppApiSet",
             ApiAppBinding,
+            {"ApiAppId": api_app_id},
+            offset,
+            limit,
+            filters,
         )

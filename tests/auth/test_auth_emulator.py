@@ -27,20 +27,28 @@ IAM = "https://iam.cn-north-4.myhuaweicloud.com"
 TENCENT = "https://apigateway.tencentcloudapi.com"
 
 
-async def test_iam_token_auth_gets_one_token_for_many_calls(emulator_transport: httpx.MockTransport) -> None:
+async def test_iam_token_auth_gets_one_token_for_many_calls(emulator: Emulator) -> None:
+    token_posts: list[httpx.Request] = []
+
+    def counting(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v3/auth/tokens":
+            token_posts.append(request)
+        return emulator.handle(request)
+
+    transport = httpx.MockTransport(counting)
     auth = IamTokenAuth(
         IAM,
         username=DEMO_IAM_USER,
         password=DEMO_IAM_PASSWORD,
         domain_name=DEMO_IAM_DOMAIN,
         project_name=DEMO_REGION,
-        transport=emulator_transport,
+        transport=transport,
     )
-    async with httpx.AsyncClient(transport=emulator_transport, auth=auth) as client:
+    async with httpx.AsyncClient(transport=transport, auth=auth) as client:
         for _ in range(3):
             response = await client.get(f"{IAM}/v3/projects")
             assert response.status_code == 200, response.text
-    assert auth.fetch_count == 1
+    assert len(token_posts) == 1
     assert any(p["name"] == DEMO_REGION for p in response.json()["projects"])
 
 

@@ -11,66 +11,16 @@ raises a :class:`~shared.errors.CloudError` subclass on failure (``APIG.9008`` o
 
 from __future__ import annotations
 
+from shared.clients.apig import models
 from shared.clients.apig._core import INSTANCE_ID_VARIABLE
 from shared.clients.apig.apis import ApiOperations
 from shared.clients.apig.apps import AppOperations
 from shared.clients.apig.groups import GroupOperations
-from shared.clients.apig.models import (
-    RELEASE_ENV_ID,
-    AclBinding,
-    AclPolicy,
-    Api,
-    ApiGroup,
-    ApiOutline,
-    ApiVersion,
-    App,
-    AppAuth,
-    AppAuthResult,
-    AppCode,
-    BatchFailure,
-    BatchPublishResult,
-    DebugResult,
-    Environment,
-    EnvVariable,
-    Gateway,
-    ImportResult,
-    Page,
-    PublishRecord,
-    SignatureKey,
-    SignBinding,
-    Throttle,
-    ThrottleBinding,
-)
+from shared.clients.apig.models import *  # noqa: F403 - the models are part of the package API
 from shared.clients.apig.policies import PolicyOperations
 
-__all__ = [
-    "INSTANCE_ID_VARIABLE",
-    "RELEASE_ENV_ID",
-    "AclBinding",
-    "AclPolicy",
-    "Api",
-    "ApiGroup",
-    "ApiOutline",
-    "ApiVersion",
-    "ApigClient",
-    "App",
-    "AppAuth",
-    "AppAuthResult",
-    "AppCode",
-    "BatchFailure",
-    "BatchPublishResult",
-    "DebugResult",
-    "EnvVariable",
-    "Environment",
-    "Gateway",
-    "ImportResult",
-    "Page",
-    "PublishRecord",
-    "SignBinding",
-    "SignatureKey",
-    "Throttle",
-    "ThrottleBinding",
-]
+__all__ = ["INSTANCE_ID_VARIABLE", "ApigClient"]
+__all__ += models.__all__
 
 
 class ApigClient(GroupOperations, ApiOperations, PolicyOperations, AppOperations):

@@ -16,17 +16,19 @@ import httpx
 
 from shared.clients.apig.models import Page
 from shared.clients.base import ServiceClient, without_none
-from shared.http import paginate_offset, request_json
+from shared.http import paginate
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
 
     from shared.config import Settings
+    from shared.http import RequestOptions
 
 T = TypeVar("T")
 
 INSTANCE_ID_VARIABLE = "OPSFN_APIG_INSTANCE_ID"
 MAX_PAGE = 500
+_INSTANCE = "/v2/{project_id}/apigw/instances/{instance_id}"
 
 
 class ApigCore(ServiceClient):
@@ -51,13 +53,9 @@ class ApigCore(ServiceClient):
         client.instance_id = instance_id or os.environ.get(INSTANCE_ID_VARIABLE, "").strip()
         return client
 
-    async def _send_content(self, sub_path: str, content: bytes, content_type: str) -> Any:
-        """POST a non-JSON body (the multipart OpenAPI import) with the same signing and error mapping."""
-        instance_id = await self.resolve_instance_id()
-        path = self._path(f"/v2/{{project_id}}/apigw/instances/{instance_id}{sub_path}")
-        return await request_json(
-            self.http, "POST", path, content=content, headers={"Content-Type": content_type}
-        )
+    async def _instance_params(self, path_params: Mapping[str, str] | None) -> dict[str, str]:
+        """``path_params`` plus this instance's id, for a template below :data:`_INSTANCE`."""
+        return {**(path_params or {}), "instance_id": await self.resolve_instance_id()}
 
     async def _instance_records(self) -> list[dict[str, Any]]:
         """The project's dedicated instances as the service lists them (project-level, no instance id)."""
@@ -82,15 +80,12 @@ class ApigCore(ServiceClient):
         self,
         method: str,
         sub_path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        retry_safe: bool | None = None,
+        path_params: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Any:
-        """Call ``{base}/{sub_path}`` where base is ``/v2/{project_id}/apigw/instances/{instance_id}``."""
-        instance_id = await self.resolve_instance_id()
-        path = f"/v2/{{project_id}}/apigw/instances/{instance_id}{sub_path}"
-        return await self._request(method, path, params=params, json=json, retry_safe=retry_safe)
+        """Call ``sub_path`` (a template like ``/apis/{api_id}``) below this instance's base path."""
+        path_params = await self._instance_params(path_params)
+        return await self._request(method, _INSTANCE + sub_path, path_params, **options)
 
     async def _page(
         self,
@@ -100,9 +95,11 @@ class ApigCore(ServiceClient):
         params: Mapping[str, Any],
         offset: int,
         limit: int,
+        path_params: Mapping[str, str] | None = None,
     ) -> Page[T]:
+        """One page of a listing: the items under ``key`` of the answer, parsed, and its ``total``."""
         query = {**params, "offset": offset, "limit": limit}
-        data = await self._call("GET", sub_path, params=query)
+        data = await self._call("GET", sub_path, path_params, params=query)
         items = [parse(item) for item in data.get(key) or []]
         return Page(items=items, total=int(data.get("total", len(items))), offset=offset)
 
@@ -117,7 +114,7 @@ class ApigCore(ServiceClient):
             page = await fetch(offset, limit)
             return page.items, page.total
 
-        return paginate_offset(fetch_page, limit=min(max(page_size, 1), MAX_PAGE))
+        return paginate(fetch_page, limit=min(max(page_size, 1), MAX_PAGE))
 
 
 def drop_none(**fields: Any) -> dict[str, Any]:

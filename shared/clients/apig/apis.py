@@ -39,13 +39,15 @@ class ApiOperations(ApigCore):
 
     async def update_api(self, api_id: str, definition: Mapping[str, Any]) -> Api:
         """3.5.2 takes the complete definition; send ``api.definition`` with your changes applied."""
-        return Api.from_wire(await self._call("PUT", f"/apis/{api_id}", json=dict(definition)))
+        return Api.from_wire(
+            await self._call("PUT", "/apis/{api_id}", {"api_id": api_id}, json=dict(definition))
+        )
 
     async def get_api(self, api_id: str) -> Api:
-        return Api.from_wire(await self._call("GET", f"/apis/{api_id}"))
+        return Api.from_wire(await self._call("GET", "/apis/{api_id}", {"api_id": api_id}))
 
     async def delete_api(self, api_id: str) -> None:
-        await self._call("DELETE", f"/apis/{api_id}")
+        await self._call("DELETE", "/apis/{api_id}", {"api_id": api_id})
 
     async def list_apis(
         self, *, offset: int = 0, limit: int = 100, precise: Sequence[str] = (), **filters: str | int | None
@@ -105,22 +107,30 @@ class ApiOperations(ApigCore):
         self, api_id: str, *, env_id: str | None = None, offset: int = 0, limit: int = 100
     ) -> Page[ApiVersion]:
         params = drop_none(env_id=env_id)
+        parse = ApiVersion.model_validate
+        path_params = {"api_id": api_id}
         return await self._page(
-            f"/apis/publish/{api_id}", "api_versions", ApiVersion.model_validate, params, offset, limit
+            "/apis/publish/{api_id}", "api_versions", parse, params, offset, limit, path_params
         )
 
     async def switch_version(self, api_id: str, version_id: str) -> PublishRecord:
-        data = await self._call("PUT", f"/apis/publish/{api_id}", json={"version_id": version_id})
+        data = await self._call(
+            "PUT", "/apis/publish/{api_id}", {"api_id": api_id}, json={"version_id": version_id}
+        )
         return PublishRecord.model_validate(data)
 
     async def get_version(self, version_id: str) -> Api:
-        return Api.from_wire(await self._call("GET", f"/apis/versions/{version_id}"))
+        return Api.from_wire(
+            await self._call("GET", "/apis/versions/{version_id}", {"version_id": version_id})
+        )
 
     async def offline_version(self, version_id: str) -> None:
-        await self._call("DELETE", f"/apis/versions/{version_id}")
+        await self._call("DELETE", "/apis/versions/{version_id}", {"version_id": version_id})
 
     async def get_runtime_definition(self, api_id: str, env_id: str | None = None) -> Api:
-        data = await self._call("GET", f"/apis/runtime/{api_id}", params=drop_none(env_id=env_id))
+        data = await self._call(
+            "GET", "/apis/runtime/{api_id}", {"api_id": api_id}, params=drop_none(env_id=env_id)
+        )
         return Api.from_wire(data)
 
     # ---- debug (3.5.7)
@@ -148,7 +158,9 @@ class ApiOperations(ApigCore):
             header={k: [v] for k, v in headers.items()} if headers else None,
             body=body,
         )
-        return DebugResult.model_validate(await self._call("POST", f"/apis/debug/{api_id}", json=request))
+        return DebugResult.model_validate(
+            await self._call("POST", "/apis/debug/{api_id}", {"api_id": api_id}, json=request)
+        )
 
     # ---- OpenAPI (3.17)
     async def export_openapi(
@@ -210,7 +222,8 @@ class ApiOperations(ApigCore):
             + b"\r\n"
         )
         payload = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        data = await self._send_content(
-            "/openapi/import", payload, f"multipart/form-data; boundary={boundary}"
+        content_type = f"multipart/form-data; boundary={boundary}"
+        data = await self._call(
+            "POST", "/openapi/import", content=payload, headers={"Content-Type": content_type}
         )
         return ImportResult.model_validate(data)

@@ -22,14 +22,18 @@ class GroupOperations(ApigCore):
         return ApiGroup.model_validate(data)
 
     async def update_group(self, group_id: str, name: str, *, remark: str | None = None) -> ApiGroup:
-        data = await self._call("PUT", f"/api-groups/{group_id}", json=drop_none(name=name, remark=remark))
+        data = await self._call(
+            "PUT", "/api-groups/{group_id}", {"group_id": group_id}, json=drop_none(name=name, remark=remark)
+        )
         return ApiGroup.model_validate(data)
 
     async def get_group(self, group_id: str) -> ApiGroup:
-        return ApiGroup.model_validate(await self._call("GET", f"/api-groups/{group_id}"))
+        return ApiGroup.model_validate(
+            await self._call("GET", "/api-groups/{group_id}", {"group_id": group_id})
+        )
 
     async def delete_group(self, group_id: str) -> None:
-        await self._call("DELETE", f"/api-groups/{group_id}")
+        await self._call("DELETE", "/api-groups/{group_id}", {"group_id": group_id})
 
     async def list_groups(
         self, *, name: str | None = None, precise: bool = False, offset: int = 0, limit: int = 100
@@ -51,11 +55,13 @@ class GroupOperations(ApigCore):
         return Environment.model_validate(data)
 
     async def update_env(self, env_id: str, name: str, *, remark: str | None = None) -> Environment:
-        data = await self._call("PUT", f"/envs/{env_id}", json=drop_none(name=name, remark=remark))
+        data = await self._call(
+            "PUT", "/envs/{env_id}", {"env_id": env_id}, json=drop_none(name=name, remark=remark)
+        )
         return Environment.model_validate(data)
 
     async def delete_env(self, env_id: str) -> None:
-        await self._call("DELETE", f"/envs/{env_id}")
+        await self._call("DELETE", "/envs/{env_id}", {"env_id": env_id})
 
     async def list_envs(
         self, *, name: str | None = None, offset: int = 0, limit: int = 100
@@ -75,11 +81,16 @@ class GroupOperations(ApigCore):
         return EnvVariable.model_validate(await self._call("POST", "/env-variables", json=body))
 
     async def update_variable(self, variable_id: str, value: str) -> EnvVariable:
-        data = await self._call("PUT", f"/env-variables/{variable_id}", json={"variable_value": value})
+        data = await self._call(
+            "PUT",
+            "/env-variables/{variable_id}",
+            {"variable_id": variable_id},
+            json={"variable_value": value},
+        )
         return EnvVariable.model_validate(data)
 
     async def delete_variable(self, variable_id: str) -> None:
-        await self._call("DELETE", f"/env-variables/{variable_id}")
+        await self._call("DELETE", "/env-variables/{variable_id}", {"variable_id": variable_id})
 
     async def list_variables(
         self, group_id: str, *, env_id: str | None = None, offset: int = 0, limit: int = 100

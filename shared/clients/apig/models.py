@@ -9,12 +9,13 @@ them; call ``.get_secret_value()`` where the value is really needed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 __all__ = [
+    "RELEASE_ENV_ID",
     "AclBinding",
     "AclPolicy",
     "Api",
@@ -56,7 +57,6 @@ class Page(Generic[T]):
     items: list[T]
     total: int
     offset: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Gateway(_Model):
