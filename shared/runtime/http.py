@@ -15,10 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from shared.idempotency import Claim, StoreReplayGuard
-from shared.runtime_context import Invocation
-from shared.runtime_errors import answer_for
-from shared.runtime_stored import is_stored_http, shared_key, stored_failure
-from shared.runtime_support import (
+from shared.runtime.context import Invocation
+from shared.runtime.errors import answer_for
+from shared.runtime.inputs import (
     BadInput,
     Services,
     call_handler,
@@ -26,7 +25,8 @@ from shared.runtime_support import (
     to_json_data,
     validate_model,
 )
-from shared.triggers.responses import HttpResponse
+from shared.runtime.responses import HttpResponse
+from shared.runtime.stored import is_stored_http, shared_key, stored_failure
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "HttpOutcome", "HttpSpec", "run_http"]
 
@@ -78,7 +78,7 @@ def _error(status: int, body: dict[str, Any], inv: Invocation, headers: Any = No
 
 def _verify(spec: HttpSpec, inv: Invocation, services: Services, guard_box: list[_TrackingGuard]) -> None:
     """Raise ``HttpError`` 401/500 unless the request carries a valid, fresh, unseen signature."""
-    from shared.runtime_errors import HttpError
+    from shared.runtime.errors import HttpError
     from shared.verify import WebhookVerificationError, verify_github_signature, verify_standard_webhook
 
     secrets = list(inv.settings.webhook_secrets)
@@ -185,7 +185,7 @@ async def run_http(spec: HttpSpec, inv: Invocation, services: Services) -> HttpO
 
 
 def _replayed_response(stored: Any) -> HttpResponse:
-    """A stored answer as an HTTP response (see :mod:`shared.runtime_stored`): this pipeline's own
+    """A stored answer as an HTTP response (see :mod:`shared.runtime.stored`): this pipeline's own
     response, a queue record's permanent failure (409: the request was refused and a retry cannot change
     that), or a queue record's result (only successes remain, hence 200)."""
     if is_stored_http(stored):

@@ -5,7 +5,7 @@ or fails validation fails alone (``retryable=False``); valid records are claimed
 idempotency store (key = the handler's ``idempotency_key`` or the record's stable id), so a redelivered
 batch re-runs only what did not complete; the handler gets all claimable items at once and answers one
 :class:`RecordOutcome` per item. How failures reach the platform is described in
-:mod:`shared.triggers.responses` (no platform here has partial batch responses, so retryable failures
+:mod:`shared.runtime.responses` (no platform here has partial batch responses, so retryable failures
 request a redelivery of the batch).
 
 Event handlers (CTS, EventGrid) reuse the same bookkeeping but are called once per event.
@@ -22,10 +22,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.idempotency import Claim, Idempotency, IdempotencyPayloadMismatch, payload_hash
-from shared.runtime_context import Invocation
-from shared.runtime_errors import answer_for
-from shared.runtime_stored import failure_record, is_stored_http, shared_key, stored_failure
-from shared.runtime_support import (
+from shared.runtime.context import Invocation
+from shared.runtime.errors import answer_for
+from shared.runtime.inputs import (
     BadInput,
     Services,
     call_handler,
@@ -33,8 +32,9 @@ from shared.runtime_support import (
     to_json_data,
     validate_model,
 )
+from shared.runtime.responses import BatchItemResult, HttpResponse, RecordOutcome
+from shared.runtime.stored import failure_record, is_stored_http, shared_key, stored_failure
 from shared.triggers.models import CloudEvent, Record
-from shared.triggers.responses import BatchItemResult, HttpResponse, RecordOutcome
 
 __all__ = ["BatchSpec", "EventSpec", "TimerSpec", "run_batch", "run_events", "run_timer"]
 
@@ -152,7 +152,7 @@ async def _prepare(
 
 def _replayed_outcome(stored: Any) -> RecordOutcome:
     """A stored result as a record outcome. The key is shared with the webhook pipeline
-    (:func:`shared.runtime_http.shared_key`), so the stored value may be that pipeline's HTTP answer: a
+    (:func:`shared.runtime.http.shared_key`), so the stored value may be that pipeline's HTTP answer: a
     2xx/3xx is the record's success (its JSON body as the result), anything else a final failure - the
     request was already answered and redelivering the record cannot change that. A stored permanent
     failure of a record is that failure again."""

@@ -36,19 +36,19 @@ from pydantic import BaseModel
 
 from shared.errors import OpsfnError
 from shared.idempotency import DEFAULT_EXPIRES_AFTER, Idempotency, IdempotencyStore, open_store
-from shared.runtime_batch import BatchSpec, EventSpec, TimerSpec, run_batch, run_events, run_timer
-from shared.runtime_context import (
+from shared.runtime.batch import BatchSpec, EventSpec, TimerSpec, run_batch, run_events, run_timer
+from shared.runtime.context import (
     Invocation,
     cloud_platform,
     context_remaining_seconds,
     context_request_id,
     invocation_settings,
 )
-from shared.runtime_errors import HttpError, answer_for
-from shared.runtime_http import DEFAULT_MAX_BODY_BYTES, HttpSpec, Verification, run_http
-from shared.runtime_support import Services
+from shared.runtime.errors import HttpError, answer_for
+from shared.runtime.http import DEFAULT_MAX_BODY_BYTES, HttpSpec, Verification, run_http
+from shared.runtime.inputs import Services
+from shared.runtime.responses import BatchItemResult, HttpResponse, RecordOutcome, batch_response
 from shared.triggers import EventParseError, TriggerEvent, parse_event
-from shared.triggers.responses import BatchItemResult, HttpResponse, RecordOutcome, batch_response
 
 __all__ = [
     "FunctionApp",
@@ -131,7 +131,7 @@ class FunctionApp:
         idempotency_key: Callable[[Any], Any] | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> Callable[[F], F]:
-        """Register the webhook/APIG handler ``(model, inv) -> result``; see :mod:`shared.runtime_http`."""
+        """Register the webhook/APIG handler ``(model, inv) -> result``; see :mod:`shared.runtime.http`."""
 
         def register(fn: F) -> F:
             self._http = HttpSpec(fn, model, verify, idempotency_key, max_body_bytes)
