@@ -1,17 +1,4 @@
-"""The handler runtime function authors use: one :class:`FunctionApp` per function.
-
-Example::
-
-    app = FunctionApp("license_purchase")
-
-    @app.http(model=PurchaseRequest, verify="standard_webhooks", idempotency_key=lambda m: m.request_id)
-    async def on_request(req: PurchaseRequest, inv: Invocation) -> PurchaseResult: ...
-
-    @app.batch(model=PurchaseRequest, idempotency_key=lambda m: m.request_id)
-    async def on_batch(items: list[PurchaseRequest], inv: Invocation) -> list[RecordOutcome]: ...
-
-    handler = app.functiongraph_handler      # FunctionGraph: index.handler
-    main_handler = app.scf_handler           # SCF: index.main_handler
+"""FunctionApp: handler registration, the platform entry points, dispatch and the summary line.
 
 Why a single wrapper: every function needs the same chores - detect the envelope, verify, validate, claim
 idempotency, bind log context, map errors, shape the platform response, log one summary line - and the
@@ -36,7 +23,7 @@ from pydantic import BaseModel
 
 from shared.errors import OpsfnError
 from shared.idempotency import DEFAULT_EXPIRES_AFTER, Idempotency, IdempotencyStore, open_store
-from shared.runtime.batch import BatchSpec, EventSpec, TimerSpec, run_batch, run_events, run_timer
+from shared.runtime.batch import BatchSpec, EventSpec, run_batch, run_events
 from shared.runtime.context import (
     Invocation,
     cloud_platform,
@@ -44,21 +31,14 @@ from shared.runtime.context import (
     context_request_id,
     invocation_settings,
 )
-from shared.runtime.errors import HttpError, answer_for
+from shared.runtime.errors import answer_for
 from shared.runtime.http import DEFAULT_MAX_BODY_BYTES, HttpSpec, Verification, run_http
-from shared.runtime.inputs import Services
-from shared.runtime.responses import BatchItemResult, HttpResponse, RecordOutcome, batch_response
+from shared.runtime.idempotent import IdempotentCalls
+from shared.runtime.responses import BatchItemResult, HttpResponse, batch_response
+from shared.runtime.timer import TimerSpec, run_timer
 from shared.triggers import EventParseError, TriggerEvent, parse_event
 
-__all__ = [
-    "FunctionApp",
-    "HttpError",
-    "HttpResponse",
-    "Invocation",
-    "InvocationOutput",
-    "RecordOutcome",
-    "RedeliveryRequested",
-]
+__all__ = ["FunctionApp", "InvocationOutput", "RedeliveryRequested"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -329,24 +309,24 @@ class FunctionApp:
             clear_context(["function", *fields])
 
     async def _dispatch(self, inv: Invocation) -> InvocationOutput:
-        services = Services(idempotency=self._idempotency, timeout_margin=self._margin)
+        calls = IdempotentCalls(idempotency=self._idempotency, timeout_margin=self._margin)
         trigger = inv.trigger
         if trigger.kind == "http":
             if self._http is None:
                 return _http_out(
                     HttpResponse(404, {"error": "not_found", "message": "no HTTP handler"}), "rejected"
                 )
-            result = await run_http(self._http, inv, services)
+            result = await run_http(self._http, inv, calls)
             return _http_out(result.response, result.outcome)
         if trigger.kind == "timer":
             if self._timer is None:
                 return _no_handler(trigger)
-            response, outcome = await run_timer(self._timer, inv, services)
+            response, outcome = await run_timer(self._timer, inv, calls)
             return InvocationOutput(response, outcome, status=int(response.get("status", 200)))
         if self._event is not None and trigger.source in self._event.sources:
-            return _batch_out(await run_events(self._event, inv, services))
+            return _batch_out(await run_events(self._event, inv, calls))
         if trigger.kind in ("queue", "notification") and self._batch is not None:
-            return _batch_out(await run_batch(self._batch, inv, services))
+            return _batch_out(await run_batch(self._batch, inv, calls))
         return _no_handler(trigger)
 
     def _failure(self, trigger: TriggerEvent, exc: Exception, log: Any, request_id: str) -> InvocationOutput:

@@ -1,31 +1,17 @@
-"""Helpers shared by the HTTP and batch pipelines: input decoding, validation messages, handler calls.
+"""Input for the pipelines: JSON decoding and model validation, with failures as :class:`BadInput` (400).
 
-Kept apart from :mod:`shared.runtime` so each pipeline module stays small and the public module holds
-only the API function authors use.
+Validation messages carry field locations and pydantic's message, never the offending input value, which
+may be a secret.
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from shared.idempotency import Idempotency
-
-__all__ = [
-    "BadInput",
-    "Services",
-    "call_handler",
-    "decode_json",
-    "field_errors",
-    "to_json_data",
-    "validate_model",
-]
+__all__ = ["BadInput", "decode_json", "field_errors", "validate_model"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -46,19 +32,11 @@ class BadInput(Exception):
         return out
 
 
-@dataclass(frozen=True)
-class Services:
-    """What a pipeline needs from the app for one invocation (built lazily by :class:`FunctionApp`)."""
-
-    idempotency: Callable[[], Idempotency]
-    timeout_margin: float
-
-
 def decode_json(body: bytes) -> Any:
     """Parse a JSON body; :class:`BadInput` (``malformed_json``) when it is not UTF-8 JSON.
 
-    ``RecursionError`` too: a body nested deeper than the parser's stack (``[[[[...``, a few KB) is
-    malformed input like any other - uncaught it failed a whole batch with a 500 for one bad record.
+    ``RecursionError`` counts too: a body nested deeper than the parser's stack (``[[[[...``, a few KB) is
+    malformed input like any other, and must fail only its own record, not the whole batch.
     """
     try:
         return json.loads(body)
@@ -82,29 +60,3 @@ def validate_model(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise BadInput("validation", "request failed validation", field_errors(exc)) from None
-
-
-def to_json_data(value: Any) -> Any:
-    """A handler result as plain JSON data (pydantic models dumped in JSON mode)."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, (list, tuple)):
-        return [to_json_data(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): to_json_data(v) for k, v in value.items()}
-    return value
-
-
-async def call_handler(fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
-    """Call a sync or async handler; with ``timeout``, stop it before the platform kills the function,
-    so locks are released and a clean answer goes out (``TimeoutError``)."""
-
-    async def run() -> Any:
-        result = fn(*args)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
-
-    if timeout is None:
-        return await run()
-    return await asyncio.wait_for(run(), timeout=max(0.001, timeout))

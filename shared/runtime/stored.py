@@ -14,9 +14,20 @@ must be able to answer from whatever the other stored:
 
 from __future__ import annotations
 
+import contextlib
+import json
 from typing import Any
 
-__all__ = ["failure_record", "is_stored_http", "shared_key", "stored_failure"]
+from shared.runtime.responses import HttpResponse, RecordOutcome
+
+__all__ = [
+    "as_http_response",
+    "as_record_outcome",
+    "failure_record",
+    "is_stored_http",
+    "shared_key",
+    "stored_failure",
+]
 
 _HTTP_KEYS = frozenset({"statusCode", "headers", "body", "isBase64Encoded"})
 _FAILED = "opsfn_failed"
@@ -42,3 +53,39 @@ def stored_failure(stored: Any) -> str | None:
     if isinstance(stored, dict) and set(stored) == {_FAILED}:
         return str(stored[_FAILED])
     return None
+
+
+def as_http_response(stored: Any) -> HttpResponse:
+    """A stored answer as an HTTP response: the webhook pipeline's own response, a queue record's
+    permanent failure (409: the request was refused and a retry cannot change that), or a queue record's
+    result (only successes are stored as results, hence 200)."""
+    if is_stored_http(stored):
+        return HttpResponse.from_stored(stored)
+    error = stored_failure(stored)
+    if error is not None:
+        return HttpResponse(409, {"error": "request_failed", "message": error})
+    return HttpResponse(200, stored)
+
+
+def as_record_outcome(stored: Any) -> RecordOutcome:
+    """A stored answer as a record outcome. The stored value may be the webhook pipeline's HTTP answer: a
+    2xx/3xx is the record's success (its JSON body as the result), anything else a final failure - the
+    request was already answered and redelivering the record cannot change that. A stored permanent
+    failure of a record is that failure again."""
+    error = stored_failure(stored)
+    if error is not None:
+        return RecordOutcome.failure(error, retryable=False)
+    if not is_stored_http(stored):
+        return RecordOutcome.success(stored)
+    response = HttpResponse.from_stored(stored)
+    body: Any = response.body
+    if isinstance(body, str):
+        with contextlib.suppress(ValueError):  # a plain-text answer stays text
+            body = json.loads(body)
+    if response.status < 400:
+        return RecordOutcome.success(body)
+    error = body.get("error") if isinstance(body, dict) else None
+    return RecordOutcome.failure(
+        f"already answered {response.status} by another trigger" + (f": {error}" if error else ""),
+        retryable=False,
+    )
