@@ -26,7 +26,7 @@ from shared.idempotency.store import (
     IdempotencyStoreError,
 )
 
-__all__ = ["SqliteStore", "default_sqlite_path"]
+__all__ = ["SqliteStore"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -54,18 +54,12 @@ _PURGE_EVERY = 256
 """Expired rows are deleted on every n-th claim, so the file cannot grow without bound."""
 
 
-def default_sqlite_path() -> Path:
-    """``$OPSFN_STATE_DIR/idempotency.db``, else ``/tmp/opsfn/idempotency.db`` (writable in a function)."""
-    base = os.environ.get("OPSFN_STATE_DIR", "").strip() or "/tmp/opsfn"  # noqa: S108 - the function's only writable dir
-    return Path(base) / "idempotency.db"
-
-
 class SqliteStore(IdempotencyStore):
     """Records in one SQLite file. Connections are per thread and per process (never shared across
     ``fork``), all in autocommit mode with explicit ``BEGIN IMMEDIATE`` for the conditional write."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, busy_timeout: float = 30.0) -> None:
-        self.path = Path(path) if path is not None else default_sqlite_path()
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
+        self.path = Path(path)
         self._timeout = busy_timeout
         self._local = threading.local()
         self._opened: list[tuple[int, sqlite3.Connection]] = []

@@ -17,16 +17,17 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from shared.config import Settings
 from shared.errors import OpsfnError
 from shared.idempotency import DEFAULT_EXPIRES_AFTER, Idempotency, IdempotencyStore, open_store
 from shared.runtime.batch import BatchSpec, EventSpec, run_batch, run_events
 from shared.runtime.context import (
     Invocation,
-    cloud_platform,
     context_remaining_seconds,
     context_request_id,
     invocation_settings,
@@ -73,8 +74,8 @@ class InvocationOutput:
 class FunctionApp:
     """Handlers of one function, by trigger kind, plus the platform entry points.
 
-    ``store`` is an :class:`IdempotencyStore` or a store URL; ``None`` means ``OPSFN_IDEMPOTENCY_STORE``
-    (default: SQLite under ``$OPSFN_STATE_DIR`` or ``/tmp/opsfn``). ``idempotency_wait`` is how long a
+    ``store`` is an :class:`IdempotencyStore` or a store URL; ``None`` means the configured one
+    (:attr:`shared.config.Settings.store_url`). ``idempotency_wait`` is how long a
     duplicate waits for an in-progress original before answering 409 (0: answer at once).
     ``timeout_margin`` is kept free before the platform deadline to release locks and answer cleanly.
     """
@@ -100,6 +101,7 @@ class FunctionApp:
         self._timer: TimerSpec | None = None
         self._event: EventSpec | None = None
         self._cold = True
+        self._checked = False
 
     # ------------------------------------------------------------------------------- registration
 
@@ -212,8 +214,11 @@ class FunctionApp:
 
     # ------------------------------------------------------------------------------- dispatch
 
-    def _idempotency(self) -> Idempotency:
-        store = self._store if isinstance(self._store, IdempotencyStore) else open_store(self._store)
+    def _idempotency(self, settings: Settings) -> Idempotency:
+        if isinstance(self._store, IdempotencyStore):
+            store = self._store
+        else:
+            store = open_store(self._store, settings=settings)
         return Idempotency(
             store,
             namespace=self.name,
@@ -229,26 +234,22 @@ class FunctionApp:
             return True
         return self._timer is not None and self._timer.idempotency_key is not None
 
-    def _cold_start_checks(self, log: Any) -> None:
-        import os
-
+    def _cold_start_checks(self, log: Any, settings: Settings) -> None:
+        """Warn once per instance when a cloud function keeps idempotency records only locally."""
         from shared.idempotency import is_shared_store_url
 
-        cloud = cloud_platform()
-        if not cloud or not self._uses_store():
+        if not settings.cloud_platform or not self._uses_store():
             return
         if isinstance(self._store, IdempotencyStore):
             shared, kind = self._store.shared, type(self._store).__name__
         else:
-            url = (
-                self._store if isinstance(self._store, str) else os.environ.get("OPSFN_IDEMPOTENCY_STORE", "")
-            )
+            url = self._store if isinstance(self._store, str) else settings.idempotency_store
             shared, kind = is_shared_store_url(url or ""), (url or "sqlite://").split(":", 1)[0]
         if not shared:
             log.warning(
                 "idempotency store is local to this function instance: duplicates delivered to other "
                 "instances will run again; set OPSFN_IDEMPOTENCY_STORE=redis://host:port/db",
-                platform=cloud,
+                platform=settings.cloud_platform,
                 store=kind,
             )
 
@@ -262,16 +263,11 @@ class FunctionApp:
         cold, self._cold = self._cold, False
         remaining = context_remaining_seconds(context)
         deadline = None if remaining is None else time.monotonic() + remaining
-        try:
-            base_log = get_logger("opsfn.runtime", function=self.name)
-        except ValueError:
-            # OPSFN_LOG_LEVEL is invalid: log at INFO; the settings check answers it as a config error.
-            from shared.log import configure_logging
-
-            configure_logging("INFO")
-            base_log = get_logger("opsfn.runtime", function=self.name)
-        if cold:
-            self._cold_start_checks(base_log)
+        settings = _environment_settings()
+        base_log = get_logger("opsfn.runtime", function=self.name)
+        if isinstance(settings, Settings) and not self._checked:
+            self._checked = True
+            self._cold_start_checks(base_log, settings)
         try:
             trigger = parse_event(event, None if platform == "local" else platform)
         except EventParseError as exc:
@@ -285,31 +281,28 @@ class FunctionApp:
         bind_context(function=self.name, **fields)
         try:
             try:
-                settings = invocation_settings(platform or trigger.platform, context)
-            except Exception as exc:
-                out = self._failure(trigger, exc, log, request_id)
-            else:
+                if isinstance(settings, Exception):
+                    raise settings
                 inv = Invocation(
                     function=self.name,
                     platform=platform or trigger.platform,
                     trigger=trigger,
                     request_id=request_id,
-                    settings=settings,
+                    settings=invocation_settings(settings, platform or trigger.platform, context),
                     log=log,
                     context=context,
                     deadline=deadline,
                 )
-                try:
-                    out = await self._dispatch(inv)
-                except Exception as exc:  # defensive: pipelines answer their own failures
-                    out = self._failure(trigger, exc, log, request_id)
+                out = await self._dispatch(inv)
+            except Exception as exc:  # configuration; pipelines answer their own failures
+                out = self._failure(trigger, exc, log, request_id)
             self._summary(log, out, started, cold)
             return out
         finally:
             clear_context(["function", *fields])
 
     async def _dispatch(self, inv: Invocation) -> InvocationOutput:
-        calls = IdempotentCalls(idempotency=self._idempotency, timeout_margin=self._margin)
+        calls = IdempotentCalls(partial(self._idempotency, inv.settings), timeout_margin=self._margin)
         trigger = inv.trigger
         if trigger.kind == "http":
             if self._http is None:
@@ -350,6 +343,20 @@ class FunctionApp:
             redeliver=out.redeliver,
             cold_start=cold,
         )
+
+
+def _environment_settings() -> Settings | Exception:
+    """The environment's settings, read once per invocation, with logging configured from them at the
+    first invocation (at INFO when they are invalid: the invocation then answers the configuration error)."""
+    from shared.log import ensure_logging
+
+    try:
+        settings = Settings.from_env()
+    except Exception as exc:
+        ensure_logging("INFO")
+        return exc
+    ensure_logging(settings.log_level)
+    return settings
 
 
 def _http_out(response: HttpResponse, outcome: str) -> InvocationOutput:
