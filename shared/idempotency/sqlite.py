@@ -18,6 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from shared.idempotency.store import (
     INPROGRESS,
@@ -27,6 +28,8 @@ from shared.idempotency.store import (
 )
 
 __all__ = ["SqliteStore"]
+
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -95,23 +98,23 @@ class SqliteStore(IdempotencyStore):
         if mode is None or str(mode[0]).lower() != "wal":
             conn.execute("PRAGMA journal_mode=WAL")
 
-    def _write(self, statement: Callable[[sqlite3.Connection], sqlite3.Cursor]) -> sqlite3.Cursor:
-        """Run one writing statement in a ``BEGIN IMMEDIATE`` transaction.
+    def _write(self, statement: Callable[[sqlite3.Connection], T]) -> T:
+        """Run writing statements in one ``BEGIN IMMEDIATE`` transaction; ``statement``'s value is returned.
 
         Why not autocommit: a statement that reads before it writes (``CREATE TABLE IF NOT EXISTS``, an
         ``UPDATE``) starts as a reader and upgrades; in WAL mode an upgrade over a snapshot another process
         has since changed fails at once with "database is locked", without waiting in the busy handler
-        (seen as rare 503s with 50 processes on one file). Taking the write lock first makes SQLite wait.
+        (rare 503s when many processes share one file). Taking the write lock first makes SQLite wait.
         """
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            cursor = statement(conn)
+            result = statement(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return cursor
+        return result
 
     @staticmethod
     def _row(row: tuple[object, ...] | None) -> IdempotencyRecord | None:
@@ -140,35 +143,30 @@ class SqliteStore(IdempotencyStore):
             raise IdempotencyStoreError(f"SQLite store read failed ({type(exc).__name__})") from None
 
     def put_if_absent(self, record: IdempotencyRecord, now: float) -> bool:
-        conn = self._conn()
+        values = (
+            record.key,
+            record.status,
+            record.expiry,
+            record.token,
+            record.payload_hash,
+            record.in_progress_expiry,
+            record.response,
+            now,
+            now,
+        )
+
+        def claim(conn: sqlite3.Connection) -> bool:
+            conn.execute(_CLAIM, values)
+            won = bool(conn.execute("SELECT changes()").fetchone()[0])
+            self._claims += 1
+            if self._claims % _PURGE_EVERY == 0:
+                conn.execute("DELETE FROM idempotency WHERE expiry <= ?", (now,))
+            return won
+
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute(
-                    _CLAIM,
-                    (
-                        record.key,
-                        record.status,
-                        record.expiry,
-                        record.token,
-                        record.payload_hash,
-                        record.in_progress_expiry,
-                        record.response,
-                        now,
-                        now,
-                    ),
-                )
-                won = bool(conn.execute("SELECT changes()").fetchone()[0])
-                self._claims += 1
-                if self._claims % _PURGE_EVERY == 0:
-                    conn.execute("DELETE FROM idempotency WHERE expiry <= ?", (now,))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            return self._write(claim)
         except sqlite3.Error as exc:
             raise IdempotencyStoreError(f"SQLite store write failed ({type(exc).__name__})") from None
-        return won
 
     def update(self, record: IdempotencyRecord, now: float) -> bool:
         values = (

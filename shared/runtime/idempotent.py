@@ -89,7 +89,7 @@ class Lock:
     def finish(self) -> None:
         """Complete with the kept value, else release; store failures raise."""
         idempotency, claim = self._idempotency, self._claim
-        if idempotency is None or claim is None or claim.replayed:
+        if idempotency is None or claim is None or not claim.owned:
             return
         if self._kept:
             idempotency.complete(claim, self._value)
