@@ -306,16 +306,12 @@ class Settings:
 
     def require_project_id(self) -> str:
         """The project id, or :class:`MissingSettingError` naming ``HUAWEICLOUD_SDK_PROJECT_ID``."""
-        if not self.project_id:
-            raise MissingSettingError(_PROJECT, "project-scoped Huawei APIs")
+        _require("project-scoped Huawei APIs", (_PROJECT, self.project_id))
         return self.project_id
 
     def huawei_auth(self) -> HuaweiAKSKAuth:
         """AK/SK signer for Huawei APIs (with the security token when the keys are temporary)."""
-        if not self.huawei_ak:
-            raise MissingSettingError(_AK, "Huawei API signing")
-        if not self.huawei_sk:
-            raise MissingSettingError(_SK, "Huawei API signing")
+        _require("Huawei API signing", (_AK, self.huawei_ak), (_SK, self.huawei_sk))
         from shared.auth import HuaweiAKSKAuth
 
         return HuaweiAKSKAuth(
@@ -327,10 +323,7 @@ class Settings:
 
     def tencent_auth(self, service: str = "apigateway") -> TencentTC3Auth:
         """TC3-HMAC-SHA256 signer for Tencent cloud APIs; ``service`` is the credential-scope product name."""
-        if not self.tencent_secret_id:
-            raise MissingSettingError(_TC_ID, "Tencent API signing")
-        if not self.tencent_secret_key:
-            raise MissingSettingError(_TC_KEY, "Tencent API signing")
+        _require("Tencent API signing", (_TC_ID, self.tencent_secret_id), (_TC_KEY, self.tencent_secret_key))
         from shared.auth import TencentTC3Auth
 
         return TencentTC3Auth(
@@ -340,6 +333,13 @@ class Settings:
             token=self.tencent_token or None,
             region=self.tencent_region,
         )
+
+
+def _require(purpose: str, *settings: tuple[str, str]) -> None:
+    """:class:`MissingSettingError` for the first ``(variable, value)`` whose value is empty."""
+    for variable, value in settings:
+        if not value:
+            raise MissingSettingError(variable, purpose)
 
 
 def _cloud_platform(get: Callable[..., str]) -> str:

@@ -115,33 +115,23 @@ class FunctionApp:
     ) -> Callable[[F], F]:
         """Register the webhook/APIG handler ``(model, inv) -> result``; see :mod:`shared.runtime.http`."""
 
-        def register(fn: F) -> F:
-            self._http = HttpSpec(fn, model, verify, idempotency_key, max_body_bytes)
-            return fn
-
-        return register
+        return self._registrar(
+            "_http", lambda fn: HttpSpec(fn, model, verify, idempotency_key, max_body_bytes)
+        )
 
     def batch(
         self, *, model: type[BaseModel], idempotency_key: Callable[[Any], Any] | None = None
     ) -> Callable[[F], F]:
         """Register the queue handler ``(items, inv) -> list[RecordOutcome]`` (Kafka, CKafka, CMQ, SMN)."""
 
-        def register(fn: F) -> F:
-            self._batch = BatchSpec(fn, model, idempotency_key)
-            return fn
-
-        return register
+        return self._registrar("_batch", lambda fn: BatchSpec(fn, model, idempotency_key))
 
     def timer(
         self, *, model: type[BaseModel], idempotency_key: Callable[[Any], Any] | None = None
     ) -> Callable[[F], F]:
         """Register the timer handler ``(model, inv) -> result``; the user text fills the model."""
 
-        def register(fn: F) -> F:
-            self._timer = TimerSpec(fn, model, idempotency_key)
-            return fn
-
-        return register
+        return self._registrar("_timer", lambda fn: TimerSpec(fn, model, idempotency_key))
 
     def event(
         self,
@@ -157,8 +147,13 @@ class FunctionApp:
         (the whole envelope when the model subclasses :class:`~shared.triggers.CloudEvent`).
         """
 
+        return self._registrar("_event", lambda fn: EventSpec(fn, model, tuple(sources), idempotency_key))
+
+    def _registrar(self, slot: str, spec: Callable[[Callable[..., Any]], object]) -> Callable[[F], F]:
+        """A decorator keeping ``spec(fn)`` as this app's handler for one trigger kind (``slot``)."""
+
         def register(fn: F) -> F:
-            self._event = EventSpec(fn, model, tuple(sources), idempotency_key)
+            setattr(self, slot, spec(fn))
             return fn
 
         return register
