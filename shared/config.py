@@ -27,20 +27,29 @@ Variable                            Meaning
 ``OPSFN_LOG_LEVEL``                 Log level name (default ``INFO``).
 ``OPSFN_IDEMPOTENCY_STORE``         ``sqlite:///path``, ``redis://...`` or ``memory://``; unset or bare
                                     ``sqlite://`` means SQLite at ``$OPSFN_STATE_DIR/idempotency.db``
-                                    (default ``/tmp/opsfn/idempotency.db``), see :mod:`shared.idempotency`.
+                                    (:attr:`Settings.store_url`), see :mod:`shared.idempotency`.
+``OPSFN_STATE_DIR``                 Writable folder for local state (default ``/tmp/opsfn``, the only
+                                    writable place inside a function).
+``OPSFN_ROSTER_URL``                Where license_reconcile reads the staff roster (file, URL or ``iam``).
 ``OPSFN_WEBHOOK_SECRET``            Webhook signing secret(s), comma-separated so a new one can be added
                                     before the old one is retired.
 ``OPSFN_SMN_TOPIC_URN``             SMN topic for alerts (empty: alerts are only logged).
 ``OPSFN_HTTP_TIMEOUT``              Per-request read timeout in seconds (default 15).
 ``OPSFN_MAX_CONCURRENCY``           Bound for bulk concurrent calls (default 8).
+``RUNTIME_FUNC_NAME`` and others    Set by FunctionGraph (``RUNTIME_*``) or SCF (``TENCENTCLOUD_RUNENV=SCF``)
+                                    inside the platform: :attr:`Settings.cloud_platform`.
 ==================================  =========================================================================
+
+Everything opsfn reads from the environment is read here, once per :meth:`Settings.from_env` call; the
+runtime calls it once per invocation and hands the result to every part (logging, the idempotency store,
+cold-start checks, webhook verification, the functions).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,7 +74,8 @@ SERVICES = (*HUAWEI_SERVICES, "tencent_apigw")
 DEFAULT_REGION = "cn-north-4"
 DEFAULT_TENCENT_REGION = "ap-guangzhou"
 DEFAULT_TENCENT_DOMAIN = "tencentcloudapi.com"
-DEFAULT_IDEMPOTENCY_STORE = ""  # shared.idempotency picks its SQLite default
+DEFAULT_IDEMPOTENCY_STORE = ""  # SQLite under the state folder, see Settings.store_url
+DEFAULT_STATE_DIR = "/tmp/opsfn"  # noqa: S108 - the only writable folder inside a function
 
 _AK = "HUAWEICLOUD_SDK_AK"
 _SK = "HUAWEICLOUD_SDK_SK"
@@ -122,6 +132,12 @@ class Settings:
     smn_topic_urn: str = ""
     http_timeout: float = 15.0
     max_concurrency: int = 8
+    state_dir: str = DEFAULT_STATE_DIR
+    roster_url: str = ""
+    cloud_platform: str = ""
+    """``functiongraph``/``scf`` inside that platform (by its preset variables), else ``""``."""
+    scf_role: tuple[str, ...] = _secret(())
+    """SCF's execution-role credentials ``(secret_id, secret_key, session_token)`` when both keys are set."""
 
     def __repr__(self) -> str:
         shown = [f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr]
@@ -158,6 +174,7 @@ class Settings:
         if store and not store.startswith(("sqlite://", "redis://", "rediss://", "memory://")):
             raise InvalidSettingError("OPSFN_IDEMPOTENCY_STORE", "sqlite:///path, redis://... or memory://")
         secrets = tuple(s.strip() for s in get("OPSFN_WEBHOOK_SECRET").split(",") if s.strip())
+        role = (get("TENCENTCLOUD_SECRETID"), get("TENCENTCLOUD_SECRETKEY"), get("TENCENTCLOUD_SESSIONTOKEN"))
         return cls(
             huawei_ak=get(_AK),
             huawei_sk=get(_SK),
@@ -178,6 +195,10 @@ class Settings:
             max_concurrency=_positive(
                 get("OPSFN_MAX_CONCURRENCY", default="8"), "OPSFN_MAX_CONCURRENCY", int
             ),
+            state_dir=get("OPSFN_STATE_DIR", default=DEFAULT_STATE_DIR),
+            roster_url=get("OPSFN_ROSTER_URL"),
+            cloud_platform=_cloud_platform(get),
+            scf_role=role if role[0] and role[1] else (),
         )
 
     def replace(self, **changes: Any) -> Settings:
@@ -242,6 +263,31 @@ class Settings:
                 updated = updated.replace(project_id=project)
         return updated
 
+    def for_invocation(self, platform: str, context: Any) -> Settings:
+        """The settings of one invocation: the platform's temporary credentials win over long-lived keys.
+
+        FunctionGraph hands the agency's keys through the handler ``context``; SCF through
+        ``TENCENTCLOUD_SECRETID``/``SECRETKEY``/``SESSIONTOKEN`` (:attr:`scf_role`), used when the SCF
+        entry point was called or the function runs inside SCF.
+        """
+        settings = self
+        if context is not None and callable(getattr(context, "getSecurityAccessKey", None)):
+            settings = settings.with_function_context(context)
+        if settings.scf_role and (platform == "scf" or settings.cloud_platform == "scf"):
+            secret_id, secret_key, token = settings.scf_role
+            settings = settings.with_credentials(
+                tencent_secret_id=secret_id, tencent_secret_key=secret_key, tencent_token=token
+            )
+        return settings
+
+    @property
+    def store_url(self) -> str:
+        """The idempotency store URL, with unset or bare ``sqlite://`` resolved to the state folder's file."""
+        url = self.idempotency_store
+        if url not in ("", "sqlite://", "sqlite:///"):
+            return url
+        return "sqlite:///" + os.path.join(self.state_dir, "idempotency.db")
+
     def endpoint(self, service: str) -> str:
         """Base URL of ``service`` (one of :data:`SERVICES`): the override, else the region's default."""
         key = service.lower()
@@ -260,16 +306,12 @@ class Settings:
 
     def require_project_id(self) -> str:
         """The project id, or :class:`MissingSettingError` naming ``HUAWEICLOUD_SDK_PROJECT_ID``."""
-        if not self.project_id:
-            raise MissingSettingError(_PROJECT, "project-scoped Huawei APIs")
+        _require("project-scoped Huawei APIs", (_PROJECT, self.project_id))
         return self.project_id
 
     def huawei_auth(self) -> HuaweiAKSKAuth:
         """AK/SK signer for Huawei APIs (with the security token when the keys are temporary)."""
-        if not self.huawei_ak:
-            raise MissingSettingError(_AK, "Huawei API signing")
-        if not self.huawei_sk:
-            raise MissingSettingError(_SK, "Huawei API signing")
+        _require("Huawei API signing", (_AK, self.huawei_ak), (_SK, self.huawei_sk))
         from shared.auth import HuaweiAKSKAuth
 
         return HuaweiAKSKAuth(
@@ -281,10 +323,7 @@ class Settings:
 
     def tencent_auth(self, service: str = "apigateway") -> TencentTC3Auth:
         """TC3-HMAC-SHA256 signer for Tencent cloud APIs; ``service`` is the credential-scope product name."""
-        if not self.tencent_secret_id:
-            raise MissingSettingError(_TC_ID, "Tencent API signing")
-        if not self.tencent_secret_key:
-            raise MissingSettingError(_TC_KEY, "Tencent API signing")
+        _require("Tencent API signing", (_TC_ID, self.tencent_secret_id), (_TC_KEY, self.tencent_secret_key))
         from shared.auth import TencentTC3Auth
 
         return TencentTC3Auth(
@@ -294,6 +333,21 @@ class Settings:
             token=self.tencent_token or None,
             region=self.tencent_region,
         )
+
+
+def _require(purpose: str, *settings: tuple[str, str]) -> None:
+    """:class:`MissingSettingError` for the first ``(variable, value)`` whose value is empty."""
+    for variable, value in settings:
+        if not value:
+            raise MissingSettingError(variable, purpose)
+
+
+def _cloud_platform(get: Callable[..., str]) -> str:
+    if get("RUNTIME_FUNC_NAME", "RUNTIME_PROJECT_ID", "RUNTIME_CODE_ROOT"):
+        return "functiongraph"
+    if get("TENCENTCLOUD_RUNENV").upper() == "SCF":
+        return "scf"
+    return ""
 
 
 def _positive(raw: str, variable: str, kind: type[float] | type[int]) -> Any:

@@ -34,6 +34,7 @@ __all__ = [
     "bind_context",
     "clear_context",
     "configure_logging",
+    "ensure_logging",
     "get_logger",
     "is_secret_key",
     "redact",
@@ -245,15 +246,28 @@ def configure_logging(level: str | int = "INFO", stream: IO[str] | None = None) 
     _configured = True
 
 
-def get_logger(name: str | None = None, **initial: Any) -> Any:
-    """A bound structlog logger (configuring defaults on first use), tagged with ``logger=name``."""
+def ensure_logging(level: str | int = "INFO") -> None:
+    """Configure logging at ``level`` unless it is configured already: the first configuration wins, so a
+    tool's or a test's own setup is kept across invocations."""
     if not _configured:
-        import os
+        configure_logging(level)
 
-        try:
-            configure_logging(os.environ.get("OPSFN_LOG_LEVEL", "INFO") or "INFO")
-        except ValueError:  # a bad level must not turn the first log call into a crash
-            configure_logging("INFO")
+
+def _configured_level() -> str:
+    """``OPSFN_LOG_LEVEL`` (through :class:`~shared.config.Settings`); INFO when the configuration is
+    invalid, because a bad setting must not turn the first log call into a crash."""
+    from shared.config import SettingError, Settings
+
+    try:
+        return Settings.from_env().log_level
+    except SettingError:
+        return "INFO"
+
+
+def get_logger(name: str | None = None, **initial: Any) -> Any:
+    """A bound structlog logger (configured at the set level on first use), tagged with ``logger=name``."""
+    if not _configured:
+        ensure_logging(_configured_level())
     import structlog
 
     if name:

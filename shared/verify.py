@@ -34,6 +34,7 @@ from shared.auth import (
     huawei_signature_for_request,
     parse_huawei_authorization,
 )
+from shared.signing_huawei import utc_now
 
 __all__ = [
     "APIG_MAX_SKEW_SECONDS",
@@ -110,10 +111,6 @@ class MemoryReplayGuard:
             return True
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {name.lower(): value for name, value in headers.items()}
 
@@ -156,6 +153,24 @@ def sign_standard_webhook(
     return {"webhook-id": msg_id, "webhook-timestamp": ts, "webhook-signature": f"v1,{signature}"}
 
 
+def _v1_signatures(header: str) -> list[bytes]:
+    """The ``v1`` signatures of a ``webhook-signature`` header (space-separated ``version,base64``)."""
+    candidates: list[bytes] = []
+    for entry in header.split():
+        version, sep, value = entry.partition(",")
+        if not sep:
+            raise WebhookVerificationError("malformed webhook-signature header")
+        if version != "v1":
+            continue  # v1a (asymmetric) and future versions are not configured here
+        try:
+            candidates.append(base64.b64decode(value, validate=True))
+        except (binascii.Error, ValueError):
+            raise WebhookVerificationError("malformed webhook-signature header") from None
+    if not candidates:
+        raise WebhookVerificationError("no v1 signature in webhook-signature header")
+    return candidates
+
+
 def verify_standard_webhook(
     body: bytes,
     headers: Mapping[str, str],
@@ -188,25 +203,13 @@ def verify_standard_webhook(
     if "." in msg_id or not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
         raise WebhookVerificationError("malformed webhook-id or webhook-timestamp header")
     _check_size(body, max_body_bytes)
-    now = (clock or _utc_now)().timestamp()
+    now = (clock or utc_now)().timestamp()
     sent = int(stamp)
     if sent < now - tolerance_seconds:
         raise WebhookVerificationError("webhook timestamp is too old")
     if sent > now + tolerance_seconds:
         raise WebhookVerificationError("webhook timestamp is too far in the future")
-    candidates: list[bytes] = []
-    for entry in raw_sigs.split():
-        version, sep, value = entry.partition(",")
-        if not sep:
-            raise WebhookVerificationError("malformed webhook-signature header")
-        if version != "v1":
-            continue  # v1a (asymmetric) and future versions are not configured here
-        try:
-            candidates.append(base64.b64decode(value, validate=True))
-        except (binascii.Error, ValueError):
-            raise WebhookVerificationError("malformed webhook-signature header") from None
-    if not candidates:
-        raise WebhookVerificationError("no v1 signature in webhook-signature header")
+    candidates = _v1_signatures(raw_sigs)
     expected = [_webhook_signature(key, msg_id, stamp, body) for key in keys]
     # Check every pair (no early exit) so timing does not reveal which secret or position matched.
     matched = False
@@ -298,7 +301,7 @@ def verify_apig_backend_request(
         signed_at = datetime.strptime(raw_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
     except ValueError:
         raise WebhookVerificationError("missing or malformed X-Sdk-Date header") from None
-    skew = abs(((clock or _utc_now)() - signed_at).total_seconds())
+    skew = abs(((clock or utc_now)() - signed_at).total_seconds())
     if skew > max_skew_seconds:
         raise WebhookVerificationError("X-Sdk-Date is outside the allowed clock skew")
     _check_size(_body(request), max_body_bytes)

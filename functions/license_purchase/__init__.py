@@ -1,1 +1,1 @@
-"""license_purchase: get a developer a CodeArts IDE seat bound to their machine (issue 6)."""
+"""license_purchase: get a developer a CodeArts IDE seat bound to their machine."""

@@ -26,6 +26,7 @@ from functions.license_purchase.models import (
     PurchaseRequest,
     PurchaseStatus,
 )
+from shared.clients.ide import _MAX_PER_ORDER as MAX_PER_ORDER
 from shared.clients.ide import IdeClient, LicenseStatus
 from shared.clients.smn import SmnClient
 from shared.errors import CloudError, ConflictError, NotFoundError
@@ -33,16 +34,12 @@ from shared.http import bounded_gather
 from shared.log import get_logger
 
 __all__ = [
-    "MAX_PER_ORDER",
     "PurchaseOptions",
     "PurchaseOutcome",
     "PurchaseRequest",
     "PurchaseStatus",
     "purchase",
 ]
-
-MAX_PER_ORDER = 10
-"""Seed 000, table 4-1: ``count`` is an integer from 1 to 10."""
 
 BLOCKING_CODES = frozenset({"IDE.00900007", "IDE.00900008"})
 """Purchase refusals that no retry can fix: an unpaid order is pending, or the quota is used up."""

@@ -1,1 +1,1 @@
-"""license_reconcile: daily walk over every seat, report drift, unbind seats of departed users (issue 6)."""
+"""license_reconcile: daily walk over every seat, report drift, unbind seats of departed users."""

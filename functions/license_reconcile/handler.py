@@ -5,7 +5,7 @@ The timer's ``user_event`` is JSON such as ``{"dry_run": false, "roster": "file:
 from, first match wins:
 
 1. ``roster`` in the timer input - a file path, ``file://``, ``http(s)://`` URL, or ``iam``;
-2. ``OPSFN_ROSTER_URL`` - the same forms;
+2. ``OPSFN_ROSTER_URL`` (:attr:`shared.config.Settings.roster_url`) - the same forms;
 3. nothing: seats are counted and unpaid/frozen ones listed, but nobody counts as departed.
 
 ``iam`` means the account's IAM user list (disabled users count as departed). A roster that cannot be
@@ -15,7 +15,6 @@ would free everyone's seat.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from functions.license_reconcile.logic import ReconcileInput, reconcile
@@ -23,9 +22,8 @@ from functions.license_reconcile.roster import Roster, RosterError, load_iam_ros
 from shared.config import Settings
 from shared.runtime import FunctionApp, HttpError, Invocation
 
-__all__ = ["IAM_ROSTER", "ROSTER_ENV", "app", "handler", "main_handler"]
+__all__ = ["IAM_ROSTER", "app", "handler", "main_handler"]
 
-ROSTER_ENV = "OPSFN_ROSTER_URL"
 IAM_ROSTER = "iam"
 
 app = FunctionApp("license_reconcile")
@@ -39,7 +37,7 @@ async def on_timer(params: ReconcileInput, inv: Invocation) -> dict[str, Any]:
 
     settings = inv.settings
     topic = settings.smn_topic_urn or None
-    roster = await _roster(params.roster or os.environ.get(ROSTER_ENV, "").strip() or None, settings)
+    roster = await _roster(params.roster or settings.roster_url or None, settings)
     async with IdeClient.from_settings(settings) as ide:
         if topic is None:
             report = await _run(ide, None, None, roster, params, settings)

@@ -1,1 +1,1 @@
-"""license_release: unbind the seats of a departing user or machine so they can be reused (issue 6)."""
+"""license_release: unbind the seats of a departing user or machine so they can be reused."""

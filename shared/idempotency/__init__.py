@@ -1,10 +1,10 @@
 """Idempotency: the INPROGRESS → COMPLETED state machine and its stores.
 
-Configured with ``OPSFN_IDEMPOTENCY_STORE``:
+Chosen by a store URL (``OPSFN_IDEMPOTENCY_STORE``, read by :class:`shared.config.Settings`):
 
-* ``sqlite:///relative/path`` or ``sqlite:////absolute/path`` - embedded, one file per machine; when the
-  variable is unset, ``$OPSFN_STATE_DIR/idempotency.db`` or else ``/tmp/opsfn/idempotency.db`` (the only
-  writable place in a function);
+* ``sqlite:///relative/path`` or ``sqlite:////absolute/path`` - embedded, one file per machine; unset or
+  bare ``sqlite://`` means ``idempotency.db`` in the state folder (``$OPSFN_STATE_DIR``, default
+  ``/tmp/opsfn``, the only writable place in a function);
 * ``redis://host:port/db`` (or ``rediss://``) - shared between instances; needs the ``redis`` extra;
 * ``memory://`` - one process only (tests).
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import TYPE_CHECKING
 
 from shared.idempotency.core import (
     DEFAULT_EXPIRES_AFTER,
@@ -33,6 +34,9 @@ from shared.idempotency.store import (
     IdempotencyStore,
     IdempotencyStoreError,
 )
+
+if TYPE_CHECKING:
+    from shared.config import Settings
 
 __all__ = [
     "COMPLETED",
@@ -53,6 +57,7 @@ __all__ = [
     "reset_store_cache",
 ]
 
+_DEFAULT_SQLITE = ("", "sqlite://", "sqlite:///")
 _cache: dict[tuple[int, str], IdempotencyStore] = {}
 _cache_lock = threading.Lock()
 
@@ -67,11 +72,10 @@ def _build(url: str) -> IdempotencyStore:
         from shared.idempotency.memory import MemoryStore
 
         return MemoryStore()
-    if url.startswith("sqlite://"):
+    if url.startswith("sqlite:///"):
         from shared.idempotency.sqlite import SqliteStore
 
-        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
-        return SqliteStore(path or None)
+        return SqliteStore(url[len("sqlite:///") :])
     if is_shared_store_url(url):
         from shared.idempotency.redis import RedisStore
 
@@ -79,11 +83,15 @@ def _build(url: str) -> IdempotencyStore:
     raise ValueError("idempotency store URL must be sqlite:///path, redis://host:port/db or memory://")
 
 
-def open_store(url: str | None = None) -> IdempotencyStore:
-    """The (cached) store for ``url``; ``None`` reads ``OPSFN_IDEMPOTENCY_STORE`` (default SQLite)."""
-    chosen = (
-        url if url is not None else os.environ.get("OPSFN_IDEMPOTENCY_STORE", "")
-    ).strip() or "sqlite://"
+def open_store(url: str | None = None, *, settings: Settings | None = None) -> IdempotencyStore:
+    """The (cached) store for ``url``; ``None`` means the configured store (``settings``, else the
+    environment's), and an empty or bare ``sqlite://`` URL the SQLite file in the state folder."""
+    chosen = "" if url is None else url.strip()
+    if chosen in _DEFAULT_SQLITE:
+        from shared.config import Settings
+
+        current = settings if settings is not None else Settings.from_env()
+        chosen = (current if url is None else current.replace(idempotency_store="")).store_url
     cache_key = (os.getpid(), chosen)
     with _cache_lock:
         store = _cache.get(cache_key)

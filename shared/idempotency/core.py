@@ -54,8 +54,6 @@ _MAX_RACE_RETRIES = 5
 class IdempotencyConflict(OpsfnError):
     """Base of the two refusals; both answer HTTP 409."""
 
-    status = 409
-
 
 class IdempotencyInProgress(IdempotencyConflict):
     """Another invocation holds the lock for this key (retry later)."""

@@ -44,8 +44,3 @@ class MemoryStore(IdempotencyStore):
                 return False
             del self._records[key]
             return True
-
-    def clear(self) -> None:
-        """Forget everything (tests)."""
-        with self._lock:
-            self._records.clear()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Callable
 from typing import Any
 
 from shared.idempotency.store import IdempotencyRecord, IdempotencyStore, IdempotencyStoreError
@@ -34,20 +35,16 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1
 """
-# KEYS[1] key; ARGV[1] token, ARGV[2] record JSON, ARGV[3] ttl (ms)
-_UPDATE = """
+# KEYS[1] key; ARGV[1] token, ARGV[2] record JSON ('' deletes the record), ARGV[3] ttl (ms)
+_REPLACE = """
 local current = redis.call('GET', KEYS[1])
 if not current then return 0 end
 if cjson.decode(current)['token'] ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1
-"""
-# KEYS[1] key; ARGV[1] token
-_DELETE = """
-local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-if cjson.decode(current)['token'] ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
 return 1
 """
 
@@ -65,50 +62,32 @@ class RedisStore(IdempotencyStore):
         self._client = client
         self._prefix = prefix
         self._claim = client.register_script(_CLAIM)
-        self._update = client.register_script(_UPDATE)
-        self._delete = client.register_script(_DELETE)
+        self._replace = client.register_script(_REPLACE)
 
-    @staticmethod
-    def _error(exc: Exception) -> IdempotencyStoreError:
-        # The URL (with a possible password) is deliberately not part of the message.
-        return IdempotencyStoreError(f"Redis store failed ({type(exc).__name__})")
+    def _run(self, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except Exception as exc:
+            # The URL (with a possible password) is deliberately not part of the message.
+            raise IdempotencyStoreError(f"Redis store failed ({type(exc).__name__})") from None
 
     def _ttl_ms(self, record: IdempotencyRecord, now: float) -> int:
         return max(1, math.ceil((record.expiry - now) * 1000))
 
     def get(self, key: str) -> IdempotencyRecord | None:
-        try:
-            raw = self._client.get(self._prefix + key)
-        except Exception as exc:
-            raise self._error(exc) from None
+        raw = self._run(lambda: self._client.get(self._prefix + key))
         return None if raw is None else IdempotencyRecord.from_json(raw)
 
     def put_if_absent(self, record: IdempotencyRecord, now: float) -> bool:
-        try:
-            won = self._claim(
-                keys=[self._prefix + record.key],
-                args=[record.to_json(), repr(now), self._ttl_ms(record, now)],
-            )
-        except Exception as exc:
-            raise self._error(exc) from None
-        return bool(won)
+        args = [record.to_json(), repr(now), self._ttl_ms(record, now)]
+        return bool(self._run(lambda: self._claim(keys=[self._prefix + record.key], args=args)))
 
     def update(self, record: IdempotencyRecord, now: float) -> bool:
-        try:
-            done = self._update(
-                keys=[self._prefix + record.key],
-                args=[record.token, record.to_json(), self._ttl_ms(record, now)],
-            )
-        except Exception as exc:
-            raise self._error(exc) from None
-        return bool(done)
+        args = [record.token, record.to_json(), self._ttl_ms(record, now)]
+        return bool(self._run(lambda: self._replace(keys=[self._prefix + record.key], args=args)))
 
     def delete(self, key: str, token: str) -> bool:
-        try:
-            done = self._delete(keys=[self._prefix + key], args=[token])
-        except Exception as exc:
-            raise self._error(exc) from None
-        return bool(done)
+        return bool(self._run(lambda: self._replace(keys=[self._prefix + key], args=[token, "", 0])))
 
     def close(self) -> None:
         # Closing a connection that already died has nothing useful to report.

@@ -17,7 +17,9 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
+from typing import TypeVar
 
 from shared.idempotency.store import (
     INPROGRESS,
@@ -26,7 +28,9 @@ from shared.idempotency.store import (
     IdempotencyStoreError,
 )
 
-__all__ = ["SqliteStore", "default_sqlite_path"]
+__all__ = ["SqliteStore"]
+
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -41,41 +45,37 @@ CREATE TABLE IF NOT EXISTS idempotency (
 """
 _CLAIM = """
 INSERT INTO idempotency (key, status, expiry, token, payload_hash, in_progress_expiry, response)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+VALUES (:key, :status, :expiry, :token, :payload_hash, :in_progress_expiry, :response)
 ON CONFLICT(key) DO UPDATE SET
     status = excluded.status, expiry = excluded.expiry, token = excluded.token,
     payload_hash = excluded.payload_hash, in_progress_expiry = excluded.in_progress_expiry,
     response = excluded.response
-WHERE idempotency.expiry <= ?
+WHERE idempotency.expiry <= :now
    OR (idempotency.status = 'INPROGRESS' AND idempotency.in_progress_expiry IS NOT NULL
-       AND idempotency.in_progress_expiry <= ?)
+       AND idempotency.in_progress_expiry <= :now)
+"""
+_UPDATE = """
+UPDATE idempotency SET status = :status, expiry = :expiry, payload_hash = :payload_hash,
+    in_progress_expiry = :in_progress_expiry, response = :response
+WHERE key = :key AND token = :token
 """
 _PURGE_EVERY = 256
 """Expired rows are deleted on every n-th claim, so the file cannot grow without bound."""
-
-
-def default_sqlite_path() -> Path:
-    """``$OPSFN_STATE_DIR/idempotency.db``, else ``/tmp/opsfn/idempotency.db`` (writable in a function)."""
-    base = os.environ.get("OPSFN_STATE_DIR", "").strip() or "/tmp/opsfn"  # noqa: S108 - the function's only writable dir
-    return Path(base) / "idempotency.db"
 
 
 class SqliteStore(IdempotencyStore):
     """Records in one SQLite file. Connections are per thread and per process (never shared across
     ``fork``), all in autocommit mode with explicit ``BEGIN IMMEDIATE`` for the conditional write."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, busy_timeout: float = 30.0) -> None:
-        self.path = Path(path) if path is not None else default_sqlite_path()
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
+        self.path = Path(path)
         self._timeout = busy_timeout
         self._local = threading.local()
         self._opened: list[tuple[int, sqlite3.Connection]] = []
         self._opened_lock = threading.Lock()
         self._claims = 0
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._write(lambda conn: conn.execute(_SCHEMA))
-        except sqlite3.Error as exc:
-            raise IdempotencyStoreError(f"cannot open SQLite store ({type(exc).__name__})") from None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._write(lambda conn: conn.execute(_SCHEMA), "cannot open SQLite store")
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -101,23 +101,29 @@ class SqliteStore(IdempotencyStore):
         if mode is None or str(mode[0]).lower() != "wal":
             conn.execute("PRAGMA journal_mode=WAL")
 
-    def _write(self, statement: Callable[[sqlite3.Connection], sqlite3.Cursor]) -> sqlite3.Cursor:
-        """Run one writing statement in a ``BEGIN IMMEDIATE`` transaction.
+    def _write(
+        self, statement: Callable[[sqlite3.Connection], T], failure: str = "SQLite store write failed"
+    ) -> T:
+        """Run writing statements in one ``BEGIN IMMEDIATE`` transaction and return ``statement``'s value;
+        SQLite errors become :class:`IdempotencyStoreError` (``failure`` and the error's type, no details).
 
         Why not autocommit: a statement that reads before it writes (``CREATE TABLE IF NOT EXISTS``, an
         ``UPDATE``) starts as a reader and upgrades; in WAL mode an upgrade over a snapshot another process
         has since changed fails at once with "database is locked", without waiting in the busy handler
-        (seen as rare 503s with 50 processes on one file). Taking the write lock first makes SQLite wait.
+        (rare 503s when many processes share one file). Taking the write lock first makes SQLite wait.
         """
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            cursor = statement(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return cursor
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = statement(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise IdempotencyStoreError(f"{failure} ({type(exc).__name__})") from None
+        return result
 
     @staticmethod
     def _row(row: tuple[object, ...] | None) -> IdempotencyRecord | None:
@@ -146,66 +152,25 @@ class SqliteStore(IdempotencyStore):
             raise IdempotencyStoreError(f"SQLite store read failed ({type(exc).__name__})") from None
 
     def put_if_absent(self, record: IdempotencyRecord, now: float) -> bool:
-        conn = self._conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute(
-                    _CLAIM,
-                    (
-                        record.key,
-                        record.status,
-                        record.expiry,
-                        record.token,
-                        record.payload_hash,
-                        record.in_progress_expiry,
-                        record.response,
-                        now,
-                        now,
-                    ),
-                )
-                won = bool(conn.execute("SELECT changes()").fetchone()[0])
-                self._claims += 1
-                if self._claims % _PURGE_EVERY == 0:
-                    conn.execute("DELETE FROM idempotency WHERE expiry <= ?", (now,))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise IdempotencyStoreError(f"SQLite store write failed ({type(exc).__name__})") from None
-        return won
+        values = {**asdict(record), "now": now}
+
+        def claim(conn: sqlite3.Connection) -> bool:
+            conn.execute(_CLAIM, values)
+            won = bool(conn.execute("SELECT changes()").fetchone()[0])
+            self._claims += 1
+            if self._claims % _PURGE_EVERY == 0:
+                conn.execute("DELETE FROM idempotency WHERE expiry <= ?", (now,))
+            return won
+
+        return self._write(claim)
 
     def update(self, record: IdempotencyRecord, now: float) -> bool:
-        values = (
-            record.status,
-            record.expiry,
-            record.payload_hash,
-            record.in_progress_expiry,
-            record.response,
-            record.key,
-            record.token,
-        )
-        try:
-            cursor = self._write(
-                lambda conn: conn.execute(
-                    "UPDATE idempotency SET status = ?, expiry = ?, payload_hash = ?, in_progress_expiry = ?,"
-                    " response = ? WHERE key = ? AND token = ?",
-                    values,
-                )
-            )
-            return cursor.rowcount == 1
-        except sqlite3.Error as exc:
-            raise IdempotencyStoreError(f"SQLite store write failed ({type(exc).__name__})") from None
+        values = asdict(record)
+        return self._write(lambda conn: conn.execute(_UPDATE, values).rowcount == 1)
 
     def delete(self, key: str, token: str) -> bool:
-        try:
-            cursor = self._write(
-                lambda conn: conn.execute("DELETE FROM idempotency WHERE key = ? AND token = ?", (key, token))
-            )
-            return cursor.rowcount == 1
-        except sqlite3.Error as exc:
-            raise IdempotencyStoreError(f"SQLite store write failed ({type(exc).__name__})") from None
+        statement = "DELETE FROM idempotency WHERE key = ? AND token = ?"
+        return self._write(lambda conn: conn.execute(statement, (key, token)).rowcount == 1)
 
     def close(self) -> None:
         """Close every connection this process opened (a forked child's copies are left alone)."""

@@ -29,6 +29,7 @@ __all__ = [
     "parse_time",
     "short_hash",
     "str_map",
+    "text_bytes",
 ]
 
 
@@ -104,6 +105,13 @@ def decode_body(value: Any, is_base64: bool, name: str = "body") -> bytes:
 def json_bytes(value: Any) -> bytes:
     """Canonical JSON bytes (sorted keys, compact) used for bodies built from parsed objects."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def text_bytes(value: Any, name: str) -> bytes:
+    """A message body that is text or already-parsed JSON: the text's UTF-8 bytes, or canonical JSON."""
+    if isinstance(value, (dict, list)):
+        return json_bytes(value)
+    return opt_str(value, name).encode("utf-8", "surrogatepass")
 
 
 def short_hash(data: bytes) -> str:

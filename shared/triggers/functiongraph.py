@@ -30,6 +30,7 @@ from shared.triggers._fields import (
     parse_time,
     short_hash,
     str_map,
+    text_bytes,
     timer_event,
 )
 from shared.triggers.models import EventParseError, Record, TriggerEvent
@@ -138,11 +139,7 @@ def _smn_record(index: int, item: Any) -> Record:
     try:
         entry = as_dict(item, f"record[{index}]")
         smn = as_dict(entry.get("smn"), f"record[{index}].smn")
-        message = smn.get("message")
-        if isinstance(message, (dict, list)):
-            body = json_bytes(message)
-        else:
-            body = opt_str(message, "message").encode("utf-8", "surrogatepass")
+        body = text_bytes(smn.get("message"), "message")
         message_id = opt_str(smn.get("message_id"), "message_id") or short_hash(body)
         return Record(
             id=message_id,

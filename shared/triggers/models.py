@@ -36,8 +36,6 @@ class EventParseError(OpsfnError):
     The runtime answers it with a 400-class result.
     """
 
-    status = 400
-
 
 class Record(BaseModel):
     """One message of a batch (Kafka/CKafka/CMQ/SMN) or one event of an EventGrid/CTS delivery.

@@ -26,6 +26,7 @@ from shared.triggers._fields import (
     opt_str,
     short_hash,
     str_map,
+    text_bytes,
     timer_event,
 )
 from shared.triggers.models import EventParseError, Record, TriggerEvent
@@ -90,18 +91,12 @@ def parse_timer(event: dict[str, Any]) -> TriggerEvent:
     return timer_event(_PLATFORM, "scf_timer", event, body, name, when)
 
 
-def _text(value: Any, name: str) -> bytes:
-    if isinstance(value, (dict, list)):
-        return json_bytes(value)
-    return opt_str(value, name).encode("utf-8", "surrogatepass")
-
-
 def _ckafka(index: int, entry: dict[str, Any]) -> Record:
     msg = as_dict(entry.get("Ckafka"), f"Records[{index}].Ckafka")
     topic = opt_str(msg.get("topic"), "topic")
     partition = opt_str(msg.get("partition"), "partition")
     offset = opt_str(msg.get("offset"), "offset")
-    body = _text(msg.get("msgBody"), "msgBody")
+    body = text_bytes(msg.get("msgBody"), "msgBody")
     key = opt_str(msg.get("msgKey"), "msgKey")
     record_id = f"{topic}:{partition}:{offset}" if offset else f"{topic}:{short_hash(body)}"
     return Record(
@@ -118,7 +113,7 @@ def _ckafka(index: int, entry: dict[str, Any]) -> Record:
 
 def _cmq(index: int, entry: dict[str, Any]) -> Record:
     msg = as_dict(entry.get("CMQ"), f"Records[{index}].CMQ")
-    body = _text(msg.get("msgBody"), "msgBody")
+    body = text_bytes(msg.get("msgBody"), "msgBody")
     tags = msg.get("msgTag")
     if isinstance(tags, list):
         tag_list = [opt_str(tag, "msgTag") for tag in tags]

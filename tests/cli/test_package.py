@@ -85,7 +85,12 @@ def test_zip_layout_and_size(built: Built) -> None:
     assert size <= FIVE_MB
     assert f"{size / 1024 / 1024:.2f} MB" in built.output
     names = set(zipfile.ZipFile(zip_path).namelist())
-    assert {"index.py", "functions/__init__.py", "functions/demo/handler.py", "shared/runtime.py"} <= names
+    assert {
+        "index.py",
+        "functions/__init__.py",
+        "functions/demo/handler.py",
+        "shared/runtime/__init__.py",
+    } <= names
     # Development tooling (the fake platform contexts included) never ships.
     assert not any(n.startswith("devkit/") or "fake_contexts" in n or "triggers/testing" in n for n in names)
     # The developer's stale 3.11 byte code never ships; type stubs neither.
@@ -101,7 +106,7 @@ def test_zip_layout_and_size(built: Built) -> None:
             for n in sources
         }
         assert expected <= pycs
-        header = zipfile.ZipFile(zip_path).read("shared/__pycache__/runtime.cpython-310.pyc")[4:8]
+        header = zipfile.ZipFile(zip_path).read("shared/runtime/__pycache__/__init__.cpython-310.pyc")[4:8]
         assert int.from_bytes(header, "little") == 0b01  # PEP 552 flags: hash-based, source unchecked
     else:
         assert not pycs
@@ -173,7 +178,7 @@ def test_extracted_zip_imports_and_runs_on_clean_python310(built: Built, tmp_pat
 
 def test_scan_follows_project_imports_and_reports_third_party() -> None:
     modules, external = scan_imports(REPO, "shared.runtime")
-    assert "shared.runtime_http" in modules and "shared.triggers" in modules
+    assert "shared.runtime.http" in modules and "shared.triggers" in modules
     assert {"httpx", "pydantic", "structlog"} <= external
     assert not {"click", "yaml", "devkit"} & external
 

@@ -262,3 +262,45 @@ def test_settings_are_immutable() -> None:
     s = Settings.from_env({})
     with pytest.raises(AttributeError):
         s.region = "x"  # type: ignore[misc]
+
+
+def test_state_folder_and_store_url() -> None:
+    assert Settings.from_env({}).store_url == "sqlite:////tmp/opsfn/idempotency.db"
+    state = Settings.from_env({"OPSFN_STATE_DIR": "/var/opsfn"})
+    assert state.state_dir == "/var/opsfn"
+    assert state.store_url == "sqlite:////var/opsfn/idempotency.db"
+    assert state.replace(idempotency_store="sqlite://").store_url == "sqlite:////var/opsfn/idempotency.db"
+    redis = Settings.from_env({"OPSFN_IDEMPOTENCY_STORE": "redis://cache:6379/0"})
+    assert redis.store_url == "redis://cache:6379/0"
+
+
+def test_roster_and_cloud_platform() -> None:
+    assert Settings.from_env({"OPSFN_ROSTER_URL": " iam "}).roster_url == "iam"
+    assert Settings.from_env({}).cloud_platform == ""
+    assert Settings.from_env({"RUNTIME_FUNC_NAME": "fn"}).cloud_platform == "functiongraph"
+    assert Settings.from_env({"TENCENTCLOUD_RUNENV": "scf"}).cloud_platform == "scf"
+
+
+SCF_ROLE = {
+    "TENCENTCLOUD_SECRET_ID": "AKIDENV",
+    "TENCENTCLOUD_SECRET_KEY": "env-secret-key",
+    "TENCENTCLOUD_SECRETID": "AKIDROLE",
+    "TENCENTCLOUD_SECRETKEY": "role-secret-key",
+    "TENCENTCLOUD_SESSIONTOKEN": "role-session-token",
+}
+
+
+def test_scf_role_credentials_win_inside_scf_only() -> None:
+    settings = Settings.from_env(SCF_ROLE)
+    assert "role-secret-key" not in repr(settings)
+    elsewhere = settings.for_invocation("functiongraph", None)
+    assert (elsewhere.tencent_secret_id, elsewhere.tencent_secret_key) == ("AKIDENV", "env-secret-key")
+    for scf in (
+        settings.for_invocation("scf", None),
+        settings.replace(cloud_platform="scf").for_invocation("local", None),
+    ):
+        assert (scf.tencent_secret_id, scf.tencent_secret_key, scf.tencent_token) == (
+            "AKIDROLE",
+            "role-secret-key",
+            "role-session-token",
+        )

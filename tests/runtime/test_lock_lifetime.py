@@ -23,7 +23,7 @@ from shared.idempotency import Idempotency
 from shared.idempotency.memory import MemoryStore
 from shared.idempotency.store import INPROGRESS
 from shared.runtime import FunctionApp, Invocation, RecordOutcome
-from shared.runtime_stored import shared_key
+from shared.runtime.stored import shared_key
 from shared.triggers.local import queue_event, webhook_event
 
 TIMEOUT = 7.0

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from shared.runtime.responses import BatchItemResult, HttpResponse, RecordOutcome, batch_response
 from shared.triggers import EventParseError, parse_event
 from shared.triggers.local import queue_event, webhook_event
-from shared.triggers.responses import BatchItemResult, HttpResponse, RecordOutcome, batch_response
 
 
 def test_webhook_envelope_is_byte_exact():

@@ -82,10 +82,6 @@ class ErrorAnswer:
     log_traceback: bool = False
     """True for unexpected exceptions: the traceback goes to the log (redacted), never to the caller."""
 
-    @property
-    def message(self) -> str:
-        return str(self.body.get("message", self.body.get("error", "")))
-
 
 _CLOUD: tuple[tuple[type[CloudError], int, bool], ...] = (
     (ThrottledError, 503, True),

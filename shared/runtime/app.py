@@ -1,17 +1,4 @@
-"""The handler runtime function authors use: one :class:`FunctionApp` per function.
-
-Example::
-
-    app = FunctionApp("license_purchase")
-
-    @app.http(model=PurchaseRequest, verify="standard_webhooks", idempotency_key=lambda m: m.request_id)
-    async def on_request(req: PurchaseRequest, inv: Invocation) -> PurchaseResult: ...
-
-    @app.batch(model=PurchaseRequest, idempotency_key=lambda m: m.request_id)
-    async def on_batch(items: list[PurchaseRequest], inv: Invocation) -> list[RecordOutcome]: ...
-
-    handler = app.functiongraph_handler      # FunctionGraph: index.handler
-    main_handler = app.scf_handler           # SCF: index.main_handler
+"""FunctionApp: handler registration, the platform entry points, dispatch and the summary line.
 
 Why a single wrapper: every function needs the same chores - detect the envelope, verify, validate, claim
 idempotency, bind log context, map errors, shape the platform response, log one summary line - and the
@@ -30,35 +17,29 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from shared.config import Settings
 from shared.errors import OpsfnError
 from shared.idempotency import DEFAULT_EXPIRES_AFTER, Idempotency, IdempotencyStore, open_store
-from shared.runtime_batch import BatchSpec, EventSpec, TimerSpec, run_batch, run_events, run_timer
-from shared.runtime_context import (
+from shared.runtime.batch import BatchSpec, EventSpec, run_batch, run_events
+from shared.runtime.context import (
     Invocation,
-    cloud_platform,
     context_remaining_seconds,
     context_request_id,
     invocation_settings,
 )
-from shared.runtime_errors import HttpError, answer_for
-from shared.runtime_http import DEFAULT_MAX_BODY_BYTES, HttpSpec, Verification, run_http
-from shared.runtime_support import Services
+from shared.runtime.errors import answer_for
+from shared.runtime.http import DEFAULT_MAX_BODY_BYTES, HttpSpec, Verification, run_http
+from shared.runtime.idempotent import IdempotentCalls
+from shared.runtime.responses import BatchItemResult, HttpResponse, batch_response
+from shared.runtime.timer import TimerSpec, run_timer
 from shared.triggers import EventParseError, TriggerEvent, parse_event
-from shared.triggers.responses import BatchItemResult, HttpResponse, RecordOutcome, batch_response
 
-__all__ = [
-    "FunctionApp",
-    "HttpError",
-    "HttpResponse",
-    "Invocation",
-    "InvocationOutput",
-    "RecordOutcome",
-    "RedeliveryRequested",
-]
+__all__ = ["FunctionApp", "InvocationOutput", "RedeliveryRequested"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,8 +74,8 @@ class InvocationOutput:
 class FunctionApp:
     """Handlers of one function, by trigger kind, plus the platform entry points.
 
-    ``store`` is an :class:`IdempotencyStore` or a store URL; ``None`` means ``OPSFN_IDEMPOTENCY_STORE``
-    (default: SQLite under ``$OPSFN_STATE_DIR`` or ``/tmp/opsfn``). ``idempotency_wait`` is how long a
+    ``store`` is an :class:`IdempotencyStore` or a store URL; ``None`` means the configured one
+    (:attr:`shared.config.Settings.store_url`). ``idempotency_wait`` is how long a
     duplicate waits for an in-progress original before answering 409 (0: answer at once).
     ``timeout_margin`` is kept free before the platform deadline to release locks and answer cleanly.
     """
@@ -120,6 +101,7 @@ class FunctionApp:
         self._timer: TimerSpec | None = None
         self._event: EventSpec | None = None
         self._cold = True
+        self._checked = False
 
     # ------------------------------------------------------------------------------- registration
 
@@ -131,35 +113,25 @@ class FunctionApp:
         idempotency_key: Callable[[Any], Any] | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> Callable[[F], F]:
-        """Register the webhook/APIG handler ``(model, inv) -> result``; see :mod:`shared.runtime_http`."""
+        """Register the webhook/APIG handler ``(model, inv) -> result``; see :mod:`shared.runtime.http`."""
 
-        def register(fn: F) -> F:
-            self._http = HttpSpec(fn, model, verify, idempotency_key, max_body_bytes)
-            return fn
-
-        return register
+        return self._registrar(
+            "_http", lambda fn: HttpSpec(fn, model, verify, idempotency_key, max_body_bytes)
+        )
 
     def batch(
         self, *, model: type[BaseModel], idempotency_key: Callable[[Any], Any] | None = None
     ) -> Callable[[F], F]:
         """Register the queue handler ``(items, inv) -> list[RecordOutcome]`` (Kafka, CKafka, CMQ, SMN)."""
 
-        def register(fn: F) -> F:
-            self._batch = BatchSpec(fn, model, idempotency_key)
-            return fn
-
-        return register
+        return self._registrar("_batch", lambda fn: BatchSpec(fn, model, idempotency_key))
 
     def timer(
         self, *, model: type[BaseModel], idempotency_key: Callable[[Any], Any] | None = None
     ) -> Callable[[F], F]:
         """Register the timer handler ``(model, inv) -> result``; the user text fills the model."""
 
-        def register(fn: F) -> F:
-            self._timer = TimerSpec(fn, model, idempotency_key)
-            return fn
-
-        return register
+        return self._registrar("_timer", lambda fn: TimerSpec(fn, model, idempotency_key))
 
     def event(
         self,
@@ -175,8 +147,13 @@ class FunctionApp:
         (the whole envelope when the model subclasses :class:`~shared.triggers.CloudEvent`).
         """
 
+        return self._registrar("_event", lambda fn: EventSpec(fn, model, tuple(sources), idempotency_key))
+
+    def _registrar(self, slot: str, spec: Callable[[Callable[..., Any]], object]) -> Callable[[F], F]:
+        """A decorator keeping ``spec(fn)`` as this app's handler for one trigger kind (``slot``)."""
+
         def register(fn: F) -> F:
-            self._event = EventSpec(fn, model, tuple(sources), idempotency_key)
+            setattr(self, slot, spec(fn))
             return fn
 
         return register
@@ -232,8 +209,11 @@ class FunctionApp:
 
     # ------------------------------------------------------------------------------- dispatch
 
-    def _idempotency(self) -> Idempotency:
-        store = self._store if isinstance(self._store, IdempotencyStore) else open_store(self._store)
+    def _idempotency(self, settings: Settings) -> Idempotency:
+        if isinstance(self._store, IdempotencyStore):
+            store = self._store
+        else:
+            store = open_store(self._store, settings=settings)
         return Idempotency(
             store,
             namespace=self.name,
@@ -249,26 +229,22 @@ class FunctionApp:
             return True
         return self._timer is not None and self._timer.idempotency_key is not None
 
-    def _cold_start_checks(self, log: Any) -> None:
-        import os
-
+    def _cold_start_checks(self, log: Any, settings: Settings) -> None:
+        """Warn once per instance when a cloud function keeps idempotency records only locally."""
         from shared.idempotency import is_shared_store_url
 
-        cloud = cloud_platform()
-        if not cloud or not self._uses_store():
+        if not settings.cloud_platform or not self._uses_store():
             return
         if isinstance(self._store, IdempotencyStore):
             shared, kind = self._store.shared, type(self._store).__name__
         else:
-            url = (
-                self._store if isinstance(self._store, str) else os.environ.get("OPSFN_IDEMPOTENCY_STORE", "")
-            )
+            url = self._store if isinstance(self._store, str) else settings.idempotency_store
             shared, kind = is_shared_store_url(url or ""), (url or "sqlite://").split(":", 1)[0]
         if not shared:
             log.warning(
                 "idempotency store is local to this function instance: duplicates delivered to other "
                 "instances will run again; set OPSFN_IDEMPOTENCY_STORE=redis://host:port/db",
-                platform=cloud,
+                platform=settings.cloud_platform,
                 store=kind,
             )
 
@@ -282,16 +258,11 @@ class FunctionApp:
         cold, self._cold = self._cold, False
         remaining = context_remaining_seconds(context)
         deadline = None if remaining is None else time.monotonic() + remaining
-        try:
-            base_log = get_logger("opsfn.runtime", function=self.name)
-        except ValueError:
-            # OPSFN_LOG_LEVEL is invalid: log at INFO; the settings check answers it as a config error.
-            from shared.log import configure_logging
-
-            configure_logging("INFO")
-            base_log = get_logger("opsfn.runtime", function=self.name)
-        if cold:
-            self._cold_start_checks(base_log)
+        settings = _environment_settings()
+        base_log = get_logger("opsfn.runtime", function=self.name)
+        if isinstance(settings, Settings) and not self._checked:
+            self._checked = True
+            self._cold_start_checks(base_log, settings)
         try:
             trigger = parse_event(event, None if platform == "local" else platform)
         except EventParseError as exc:
@@ -305,48 +276,45 @@ class FunctionApp:
         bind_context(function=self.name, **fields)
         try:
             try:
-                settings = invocation_settings(platform or trigger.platform, context)
-            except Exception as exc:
-                out = self._failure(trigger, exc, log, request_id)
-            else:
+                if isinstance(settings, Exception):
+                    raise settings
                 inv = Invocation(
                     function=self.name,
                     platform=platform or trigger.platform,
                     trigger=trigger,
                     request_id=request_id,
-                    settings=settings,
+                    settings=invocation_settings(settings, platform or trigger.platform, context),
                     log=log,
                     context=context,
                     deadline=deadline,
                 )
-                try:
-                    out = await self._dispatch(inv)
-                except Exception as exc:  # defensive: pipelines answer their own failures
-                    out = self._failure(trigger, exc, log, request_id)
+                out = await self._dispatch(inv)
+            except Exception as exc:  # configuration; pipelines answer their own failures
+                out = self._failure(trigger, exc, log, request_id)
             self._summary(log, out, started, cold)
             return out
         finally:
             clear_context(["function", *fields])
 
     async def _dispatch(self, inv: Invocation) -> InvocationOutput:
-        services = Services(idempotency=self._idempotency, timeout_margin=self._margin)
+        calls = IdempotentCalls(partial(self._idempotency, inv.settings), timeout_margin=self._margin)
         trigger = inv.trigger
         if trigger.kind == "http":
             if self._http is None:
                 return _http_out(
                     HttpResponse(404, {"error": "not_found", "message": "no HTTP handler"}), "rejected"
                 )
-            result = await run_http(self._http, inv, services)
+            result = await run_http(self._http, inv, calls)
             return _http_out(result.response, result.outcome)
         if trigger.kind == "timer":
             if self._timer is None:
                 return _no_handler(trigger)
-            response, outcome = await run_timer(self._timer, inv, services)
+            response, outcome = await run_timer(self._timer, inv, calls)
             return InvocationOutput(response, outcome, status=int(response.get("status", 200)))
         if self._event is not None and trigger.source in self._event.sources:
-            return _batch_out(await run_events(self._event, inv, services))
+            return _batch_out(await run_events(self._event, inv, calls))
         if trigger.kind in ("queue", "notification") and self._batch is not None:
-            return _batch_out(await run_batch(self._batch, inv, services))
+            return _batch_out(await run_batch(self._batch, inv, calls))
         return _no_handler(trigger)
 
     def _failure(self, trigger: TriggerEvent, exc: Exception, log: Any, request_id: str) -> InvocationOutput:
@@ -370,6 +338,20 @@ class FunctionApp:
             redeliver=out.redeliver,
             cold_start=cold,
         )
+
+
+def _environment_settings() -> Settings | Exception:
+    """The environment's settings, read once per invocation, with logging configured from them at the
+    first invocation (at INFO when they are invalid: the invocation then answers the configuration error)."""
+    from shared.log import ensure_logging
+
+    try:
+        settings = Settings.from_env()
+    except Exception as exc:
+        ensure_logging("INFO")
+        return exc
+    ensure_logging(settings.log_level)
+    return settings
 
 
 def _http_out(response: HttpResponse, outcome: str) -> InvocationOutput:

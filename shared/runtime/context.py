@@ -8,7 +8,6 @@ the ordinary environment variables are the fallback (local runs, functions witho
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Mapping
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Invocation",
-    "cloud_platform",
     "context_remaining_seconds",
     "context_request_id",
     "invocation_settings",
@@ -60,33 +58,12 @@ def context_remaining_seconds(context: Any) -> float | None:
     return max(0.0, float(value) / 1000.0)
 
 
-def cloud_platform(env: Mapping[str, str] | None = None) -> str | None:
-    """``functiongraph``/``scf`` when running inside that platform (by its preset variables), else None."""
-    source = os.environ if env is None else env
-    if source.get("RUNTIME_FUNC_NAME") or source.get("RUNTIME_PROJECT_ID") or source.get("RUNTIME_CODE_ROOT"):
-        return "functiongraph"
-    if source.get("TENCENTCLOUD_RUNENV", "").upper() == "SCF":
-        return "scf"
-    return None
-
-
-def invocation_settings(platform: str, context: Any, env: Mapping[str, str] | None = None) -> Settings:
-    """Settings for one invocation: platform credentials first, then the environment."""
-    source = os.environ if env is None else env
-    settings = Settings.from_env(source)
-    if context is not None and callable(getattr(context, "getSecurityAccessKey", None)):
-        settings = settings.with_function_context(context)
-    if platform == "scf" or source.get("TENCENTCLOUD_RUNENV", "").upper() == "SCF":
-        sid = source.get("TENCENTCLOUD_SECRETID", "").strip()
-        skey = source.get("TENCENTCLOUD_SECRETKEY", "").strip()
-        if sid and skey:
-            settings = settings.with_credentials(
-                tencent_secret_id=sid,
-                tencent_secret_key=skey,
-                tencent_token=source.get("TENCENTCLOUD_SESSIONTOKEN", "").strip(),
-            )
+def invocation_settings(settings: Settings, platform: str, context: Any) -> Settings:
+    """Settings for one invocation (platform credentials first, see :meth:`Settings.for_invocation`), with
+    every secret in them registered for log redaction."""
     from shared.log import register_secret
 
+    settings = settings.for_invocation(platform, context)
     for value in (
         settings.huawei_sk,
         settings.huawei_security_token,

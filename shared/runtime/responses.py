@@ -37,20 +37,24 @@ __all__ = [
     "RecordOutcome",
     "batch_response",
     "needs_redelivery",
+    "to_json_data",
 ]
 
 _JSON = "application/json"
 
 
-def _jsonable(value: Any) -> Any:
-    """pydantic models → plain JSON data (lazily: no pydantic import for plain dict results)."""
+def to_json_data(value: Any) -> Any:
+    """A handler result as plain JSON data: pydantic models dumped in JSON mode, at any depth.
+
+    Duck-typed on ``model_dump`` so plain dict results never import pydantic here.
+    """
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         return dump(mode="json")
     if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
+        return [to_json_data(item) for item in value]
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): to_json_data(v) for k, v in value.items()}
     return value
 
 
@@ -78,7 +82,7 @@ class HttpResponse:
             return "", False, headers
         if not has_type:
             headers["Content-Type"] = _JSON
-        return json.dumps(_jsonable(self.body), ensure_ascii=False, separators=(",", ":")), False, headers
+        return json.dumps(to_json_data(self.body), ensure_ascii=False, separators=(",", ":")), False, headers
 
     def render(self) -> dict[str, Any]:
         """The platform response object (identical for FunctionGraph, SCF and local)."""
@@ -132,7 +136,7 @@ class BatchItemResult:
         out: dict[str, Any] = {"id": self.id, "status": "ok" if self.outcome.ok else "failed"}
         if self.outcome.ok:
             if self.outcome.result is not None:
-                out["result"] = _jsonable(self.outcome.result)
+                out["result"] = to_json_data(self.outcome.result)
             if self.replayed:
                 out["replayed"] = True
         else:

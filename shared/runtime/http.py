@@ -14,19 +14,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from shared.idempotency import Claim, StoreReplayGuard
-from shared.runtime_context import Invocation
-from shared.runtime_errors import answer_for
-from shared.runtime_stored import is_stored_http, shared_key, stored_failure
-from shared.runtime_support import (
-    BadInput,
-    Services,
-    call_handler,
-    decode_json,
-    to_json_data,
-    validate_model,
-)
-from shared.triggers.responses import HttpResponse
+from shared.idempotency import StoreReplayGuard
+from shared.runtime.context import Invocation
+from shared.runtime.errors import HttpError, answer_for
+from shared.runtime.idempotent import IdempotentCalls, outcome_label
+from shared.runtime.inputs import BadInput, decode_json, validate_model
+from shared.runtime.responses import HttpResponse, to_json_data
+from shared.runtime.stored import as_http_response
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "HttpOutcome", "HttpSpec", "run_http"]
 
@@ -76,16 +70,15 @@ def _error(status: int, body: dict[str, Any], inv: Invocation, headers: Any = No
     return HttpResponse(status=status, body={**body, "request_id": inv.request_id}, headers=out_headers)
 
 
-def _verify(spec: HttpSpec, inv: Invocation, services: Services, guard_box: list[_TrackingGuard]) -> None:
+def _verify(spec: HttpSpec, inv: Invocation, calls: IdempotentCalls, guard_box: list[_TrackingGuard]) -> None:
     """Raise ``HttpError`` 401/500 unless the request carries a valid, fresh, unseen signature."""
-    from shared.runtime_errors import HttpError
     from shared.verify import WebhookVerificationError, verify_github_signature, verify_standard_webhook
 
     secrets = list(inv.settings.webhook_secrets)
     if not secrets:
         inv.log.error("webhook verification is required but OPSFN_WEBHOOK_SECRET is not set")
         raise HttpError(500, "webhook verification is not configured", code="configuration")
-    guard = _TrackingGuard(StoreReplayGuard(services.idempotency().store, namespace=inv.function))
+    guard = _TrackingGuard(StoreReplayGuard(calls.idempotency().store, namespace=inv.function))
     guard_box.append(guard)
     trigger = inv.trigger
     try:
@@ -123,91 +116,48 @@ def _as_response(result: Any, inv: Invocation) -> HttpResponse:
     return HttpResponse(status=200, body=to_json_data(result), headers={"X-Request-Id": inv.request_id})
 
 
-async def run_http(spec: HttpSpec, inv: Invocation, services: Services) -> HttpOutcome:
+async def run_http(spec: HttpSpec, inv: Invocation, calls: IdempotentCalls) -> HttpOutcome:
     """Run the HTTP pipeline; never raises (every failure becomes an answer)."""
     guards: list[_TrackingGuard] = []
-    claim: Claim | None = None
-    idem = None
     try:
         if len(inv.trigger.body) > spec.max_body_bytes:
-            return HttpOutcome(
-                _error(413, {"error": "payload_too_large", "message": "request body is too large"}, inv),
-                "rejected",
-            )
+            body = {"error": "payload_too_large", "message": "request body is too large"}
+            return HttpOutcome(_error(413, body, inv), "rejected")
         if spec.verify:
-            _verify(spec, inv, services, guards)
+            _verify(spec, inv, calls, guards)
         model = validate_model(spec.model, _input_data(inv))
-        if spec.idempotency_key is not None:
-            raw_key = spec.idempotency_key(model)
-            if raw_key is not None and str(raw_key) != "":
-                idem = services.idempotency()
-                remaining = inv.remaining_seconds()
-                claim = await idem.claim(
-                    shared_key(raw_key),
-                    model.model_dump(mode="json"),
-                    in_progress_timeout=remaining,
-                    max_wait=None if remaining is None else remaining - services.timeout_margin,
-                )
-                if claim.replayed:
-                    stored = _replayed_response(claim.response)
-                    headers = {**dict(stored.headers), "X-Request-Id": inv.request_id}
-                    headers["Idempotent-Replayed"] = "true"
-                    return HttpOutcome(
-                        HttpResponse(stored.status, stored.body, headers),
-                        "replayed",
-                    )
-        timeout = _budget(inv, services)
-        result = await call_handler(spec.handler, model, inv, timeout=timeout)
-        response = _as_response(result, inv)
-        if claim is not None and idem is not None:
+        key = calls.key(spec.idempotency_key, model)
+        async with await calls.claim(inv, key, model) as lock:
+            if lock.replayed:
+                return HttpOutcome(_replayed(lock.stored, inv), "replayed")
+            response = _as_response(await calls.call(inv, spec.handler, model, inv), inv)
             if response.status < 500:
-                idem.complete(claim, response.to_stored())
-            else:
-                idem.release(claim)
+                lock.keep(response.to_stored())
         if response.status >= 500:
-            for guard in guards:
-                guard.forget_all()
-        return HttpOutcome(response, "ok" if response.status < 400 else _label(response.status))
+            _forget(guards)
+        return HttpOutcome(response, outcome_label(response.status))
     except BadInput as exc:
         return HttpOutcome(_error(400, exc.body(), inv), "rejected")
     except Exception as exc:
-        if claim is not None and idem is not None and claim.owned:
-            _safe_release(idem, claim, inv)
         answer = answer_for(exc)
         if answer.log_traceback:
             inv.log.exception("handler failed")
         else:
             inv.log.warning("request failed", status=answer.status, error=answer.body.get("error"))
         if answer.retryable:
-            for guard in guards:
-                guard.forget_all()
-        return HttpOutcome(_error(answer.status, answer.body, inv, answer.headers), _label(answer.status))
+            _forget(guards)
+        return HttpOutcome(
+            _error(answer.status, answer.body, inv, answer.headers), outcome_label(answer.status)
+        )
 
 
-def _replayed_response(stored: Any) -> HttpResponse:
-    """A stored answer as an HTTP response (see :mod:`shared.runtime_stored`): this pipeline's own
-    response, a queue record's permanent failure (409: the request was refused and a retry cannot change
-    that), or a queue record's result (only successes remain, hence 200)."""
-    if is_stored_http(stored):
-        return HttpResponse.from_stored(stored)
-    error = stored_failure(stored)
-    if error is not None:
-        return HttpResponse(409, {"error": "request_failed", "message": error})
-    return HttpResponse(200, stored)
+def _forget(guards: list[_TrackingGuard]) -> None:
+    """Let the sender's retry of a failed delivery through the replay guard."""
+    for guard in guards:
+        guard.forget_all()
 
 
-def _label(status: int) -> str:
-    return "rejected" if status < 500 else "error"
-
-
-def _budget(inv: Invocation, services: Services) -> float | None:
-    remaining = inv.remaining_seconds()
-    return None if remaining is None else max(0.001, remaining - services.timeout_margin)
-
-
-def _safe_release(idem: Any, claim: Claim, inv: Invocation) -> None:
-    try:
-        idem.release(claim)
-    except Exception:
-        # The lock then simply times out (in_progress_expiry); the original failure is what matters.
-        inv.log.warning("could not release idempotency lock")
+def _replayed(stored: Any, inv: Invocation) -> HttpResponse:
+    response = as_http_response(stored)
+    headers = {**dict(response.headers), "X-Request-Id": inv.request_id, "Idempotent-Replayed": "true"}
+    return HttpResponse(response.status, response.body, headers)
