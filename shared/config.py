@@ -134,6 +134,8 @@ class Settings:
     max_concurrency: int = 8
     state_dir: str = DEFAULT_STATE_DIR
     roster_url: str = ""
+    apig_instance_id: str = ""
+    """The APIG dedicated instance to use; empty: the project's only instance."""
     cloud_platform: str = ""
     """``functiongraph``/``scf`` inside that platform (by its preset variables), else ``""``."""
     scf_role: tuple[str, ...] = _secret(())
@@ -197,6 +199,7 @@ class Settings:
             ),
             state_dir=get("OPSFN_STATE_DIR", default=DEFAULT_STATE_DIR),
             roster_url=get("OPSFN_ROSTER_URL"),
+            apig_instance_id=get("OPSFN_APIG_INSTANCE_ID").strip(),
             cloud_platform=_cloud_platform(get),
             scf_role=role if role[0] and role[1] else (),
         )

@@ -26,8 +26,7 @@ from functions.license_purchase.models import (
     PurchaseRequest,
     PurchaseStatus,
 )
-from shared.clients.ide import _MAX_PER_ORDER as MAX_PER_ORDER
-from shared.clients.ide import IdeClient, LicenseStatus
+from shared.clients.ide import MAX_PER_ORDER, IdeClient, LicenseStatus
 from shared.clients.smn import SmnClient
 from shared.errors import CloudError, ConflictError, NotFoundError
 from shared.http import bounded_gather

@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_SPEC",
     "KNOWN_SPECS",
     "MACHINE_CODE_PATTERN",
+    "MAX_PER_ORDER",
     "USER_ID_PATTERN",
     "BuyResult",
     "IdeClient",
@@ -69,7 +70,7 @@ def check_user_id(value: str) -> str:
     return value
 
 
-_MAX_PER_ORDER = 10
+MAX_PER_ORDER = 10
 _MAX_PAGE = 100
 
 
@@ -193,8 +194,8 @@ class IdeClient(ServiceClient):
         service refuses further purchases (``IDE.00900007`` → :class:`~shared.errors.ConflictError`) until
         someone pays or cancels it. Not retried unless ``retry_safe``: a lost answer may still have bought.
         """
-        if not 1 <= count <= _MAX_PER_ORDER:
-            raise ValueError(f"count must be between 1 and {_MAX_PER_ORDER}, got {count}")
+        if not 1 <= count <= MAX_PER_ORDER:
+            raise ValueError(f"count must be between 1 and {MAX_PER_ORDER}, got {count}")
         body = {
             "spec_code": spec_code,
             "charging_mode": "prePaid",

@@ -18,6 +18,8 @@ exception                      status  retryable      why
                                                       derived call
 ``AuthError``                  502     no             *our* credentials/permissions failed; 401 would wrongly
                                                       blame the caller's
+``InvalidRequestParameter``    400     no             an id from the input cannot address one resource (it
+                                                      holds ``/``, ``?``, ``#``, ``..`` or is empty)
 other ``CloudError``           502     yes            unknown upstream failure
 ``IdempotencyInProgress``      409     yes            a duplicate is running; retry later
 ``IdempotencyPayloadMismatch`` 409     no             key reused with other data
@@ -44,6 +46,7 @@ from shared.errors import (
     CloudConnectionError,
     CloudError,
     ConflictError,
+    InvalidRequestParameter,
     NotFoundError,
     OpsfnError,
     QuotaExceededError,
@@ -124,6 +127,9 @@ def answer_for(exc: BaseException) -> ErrorAnswer:
         )
     if isinstance(exc, CloudError):
         return _cloud_answer(exc)
+    if isinstance(exc, InvalidRequestParameter):
+        # The message names the parameter and the rule, never the value (the exception's contract).
+        return ErrorAnswer(400, {"error": "invalid_parameter", "message": str(exc)}, False)
     if isinstance(exc, IdempotencyInProgress):
         return ErrorAnswer(
             409,

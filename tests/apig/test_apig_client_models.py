@@ -42,10 +42,14 @@ async def test_from_settings_reads_the_instance_variable(
     import httpx
 
     assert isinstance(emulator_transport, httpx.MockTransport)
-    monkeypatch.setenv(INSTANCE_ID_VARIABLE, "configured0000000000000000000000")
-    async with ApigClient.from_settings(settings, transport=emulator_transport) as client:
+    monkeypatch.setenv(INSTANCE_ID_VARIABLE, " configured0000000000000000000000 ")
+    configured = Settings.from_env()
+    assert configured.apig_instance_id == "configured0000000000000000000000"
+    async with ApigClient.from_settings(configured, transport=emulator_transport) as client:
         assert client.instance_id == "configured0000000000000000000000"
     monkeypatch.delenv(INSTANCE_ID_VARIABLE)
+    async with ApigClient.from_settings(Settings.from_env(), transport=emulator_transport) as client:
+        assert client.instance_id == ""
     async with ApigClient.from_settings(settings, transport=emulator_transport) as client:
         assert await client.resolve_instance_id() == DEFAULT_INSTANCE_ID
 

@@ -53,7 +53,7 @@ async def test_a_real_session_leaves_no_secret_in_logs_errors_or_reprs(
     project = emulator.credentials.projects()[0].id
     env = {**os.environ, "HUAWEICLOUD_SDK_PROJECT_ID": project}
     settings = Settings.from_env(env)
-    register_secret(settings.huawei_sk)  # what shared.runtime_context does at cold start
+    register_secret(settings.huawei_sk)  # what shared.runtime.context does at cold start
     log = get_logger("audit", function="redaction-e2e")
     leaked: list[str] = [DEMO_HUAWEI_SK, DEMO_IAM_PASSWORD, WRONG_PASSWORD, SECRET_VALUE]
     texts: list[str] = []

@@ -402,3 +402,21 @@ def test_store_outage_is_503_and_nothing_runs():
     assert body_of(response)["error"] == "idempotency_unavailable"
     assert response["headers"]["Retry-After"] == "5"
     assert calls == []
+
+
+def test_an_id_that_cannot_address_one_resource_is_a_400_naming_the_parameter():
+    """A hostile id refused by a client's path builder is the caller's error, not a 500."""
+    from shared.clients.base import build_path
+
+    app = FunctionApp("fn")
+    hostile = "team-secret?x=1"
+
+    @app.http(model=Purchase)
+    def on_request(req: Purchase, inv: Invocation) -> None:
+        build_path("/v1/{project_id}/secrets/{secret_name}", {"project_id": "p", "secret_name": hostile})
+
+    response = app.invoke_local(webhook_event("POST", "/", {}, BODY))
+    assert response["statusCode"] == 400
+    body = body_of(response)
+    assert body["error"] == "invalid_parameter" and "secret_name" in body["message"]
+    assert hostile not in json.dumps(response)

@@ -8,7 +8,6 @@ names are 400 ``APIG.32xx``/``APIG.3301`` (a conflict, not a malformed request) 
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -50,7 +49,7 @@ class ApigCore(ServiceClient):
     ) -> Self:
         """Like the base, plus the instance id: argument, else ``OPSFN_APIG_INSTANCE_ID``, else discovered."""
         client = super().from_settings(settings, transport=transport)
-        client.instance_id = instance_id or os.environ.get(INSTANCE_ID_VARIABLE, "").strip()
+        client.instance_id = instance_id or settings.apig_instance_id
         return client
 
     async def _instance_params(self, path_params: Mapping[str, str] | None) -> dict[str, str]:
