@@ -302,7 +302,8 @@ def render(target: str, out: Path | None, dist: Path, scf_region: str, template_
     "--url", default="http://127.0.0.1:8700", show_default=True, help="Where `opsfn serve` listens."
 )
 @click.option("--method", default="POST", show_default=True, help="HTTP method of the webhook route.")
-def send(path: str, data_file: Any, url: str, method: str) -> None:
+@click.option("--id", "msg_id", help="webhook-id to send (repeat one to act out a sender's redelivery).")
+def send(path: str, data_file: Any, url: str, method: str, msg_id: str | None) -> None:
     """Sign a body as a Standard Webhook and send it to PATH on `opsfn serve`; print the answer.
 
     The secret is OPSFN_WEBHOOK_SECRET (the first one when several are listed), else the documented local
@@ -319,7 +320,7 @@ def send(path: str, data_file: Any, url: str, method: str) -> None:
 
     body = data_file.read()
     headers = sign_standard_webhook(
-        signing_secret(os.environ), f"msg_{uuid.uuid4().hex}", int(time.time()), body
+        signing_secret(os.environ), msg_id or f"msg_{uuid.uuid4().hex}", int(time.time()), body
     )
     headers["Content-Type"] = "application/json"
     target = url.rstrip("/") + "/" + path.lstrip("/")
@@ -328,6 +329,7 @@ def send(path: str, data_file: Any, url: str, method: str) -> None:
     except httpx.HTTPError as exc:
         click.echo(f"cannot reach {target}: {type(exc).__name__} (is `opsfn serve` running?)", err=True)
         raise SystemExit(2) from None
-    click.echo(f"HTTP {response.status_code}", err=True)
+    replayed = " (replayed)" if response.headers.get("Idempotent-Replayed") == "true" else ""
+    click.echo(f"HTTP {response.status_code}{replayed}", err=True)
     click.echo(response.text)
     raise SystemExit(0 if response.status_code < 400 else 1)

@@ -13,6 +13,14 @@ Three schemes reach opsfn's functions:
 Every check works on the raw body bytes (re-serialised JSON would not match), compares in constant time,
 and fails with :class:`WebhookVerificationError` whose reason never contains secret material. A signature is
 checked *before* the replay guard records the delivery, so forged requests cannot fill or poison the guard.
+
+Replays and redeliveries are different things. The Standard Webhooks specification makes ``webhook-id`` the
+sender's *idempotency key*: a sender that lost our answer re-sends the same id with a fresh timestamp and
+signature, and must get the first answer, not a refusal. Replay protection for that scheme is the signature
+plus the timestamp tolerance. The verifiers therefore return the delivery id, and the function runtime
+(:mod:`shared.runtime.http`) answers a repeated id from the stored first answer - so it passes no
+``guard``. A ``guard`` makes a delivery id one-shot (a repeat is refused as a replay); it suits consumers
+that keep no answers, and the APIG backend check, where the id is the request's own signature.
 """
 
 from __future__ import annotations

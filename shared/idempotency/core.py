@@ -112,6 +112,19 @@ class Idempotency:
         self._clock = clock
         self._sleep = sleep
 
+    def with_expiry(self, expires_after: float) -> Idempotency:
+        """The same store, namespace, wait and clock with another lifetime for completed records (webhook
+        delivery ids must outlive the sender's whole retry schedule, longer than a business answer)."""
+        return Idempotency(
+            self.store,
+            namespace=self.namespace,
+            expires_after=expires_after,
+            wait_seconds=self.wait_seconds,
+            poll_interval=self.poll_interval,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+
     def key_for(self, raw_key: str) -> str:
         digest = hashlib.sha256(raw_key.encode("utf-8", "surrogatepass")).hexdigest()
         return f"{self.namespace}#{digest}"

@@ -4,6 +4,8 @@ idempotency → handler → response.
 The order is deliberate: the size check first (cheap, before any hashing); signature verification before
 parsing (an unauthenticated body is never interpreted); validation before idempotency (an invalid request
 takes no lock); only successful answers (< 500) are stored, so a duplicate of a failed request runs again.
+A verified delivery id is claimed like a business key (see :func:`run_http`): signature plus timestamp
+tolerance are the replay protection, and a sender's redelivery is answered, never refused.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from shared.idempotency import StoreReplayGuard
 from shared.runtime.context import Invocation
 from shared.runtime.errors import HttpError, answer_for
 from shared.runtime.idempotent import IdempotentCalls, outcome_label
@@ -46,49 +47,33 @@ class HttpOutcome:
     """``ok``, ``replayed``, ``rejected`` (4xx) or ``error`` (5xx)."""
 
 
-class _TrackingGuard:
-    """Remembers which delivery ids it recorded, so a retryable failure can forget them again."""
-
-    def __init__(self, guard: StoreReplayGuard) -> None:
-        self._guard = guard
-        self.remembered: list[str] = []
-
-    def check_and_remember(self, delivery_id: str, ttl_seconds: float) -> bool:
-        fresh = self._guard.check_and_remember(delivery_id, ttl_seconds)
-        if fresh:
-            self.remembered.append(delivery_id)
-        return fresh
-
-    def forget_all(self) -> None:
-        for delivery_id in self.remembered:
-            self._guard.forget(delivery_id)
-        self.remembered.clear()
-
-
 def _error(status: int, body: dict[str, Any], inv: Invocation, headers: Any = None) -> HttpResponse:
     out_headers = {"X-Request-Id": inv.request_id, **dict(headers or {})}
     return HttpResponse(status=status, body={**body, "request_id": inv.request_id}, headers=out_headers)
 
 
-def _verify(spec: HttpSpec, inv: Invocation, calls: IdempotentCalls, guard_box: list[_TrackingGuard]) -> None:
-    """Raise ``HttpError`` 401/500 unless the request carries a valid, fresh, unseen signature."""
+def _verify(spec: HttpSpec, inv: Invocation) -> str | None:
+    """The verified delivery id (``scheme:id``), or ``None`` when the scheme carries none; raise
+    ``HttpError`` 401/500 unless the request carries a valid, fresh signature.
+
+    No replay guard here: a delivery id seen before is answered from the stored first answer (see
+    :func:`run_http`), which is what a sender retrying after a lost answer needs.
+    """
     from shared.verify import WebhookVerificationError, verify_github_signature, verify_standard_webhook
 
     secrets = list(inv.settings.webhook_secrets)
     if not secrets:
         inv.log.error("webhook verification is required but OPSFN_WEBHOOK_SECRET is not set")
         raise HttpError(500, "webhook verification is not configured", code="configuration")
-    guard = _TrackingGuard(StoreReplayGuard(calls.idempotency().store, namespace=inv.function))
-    guard_box.append(guard)
     trigger = inv.trigger
     try:
         if spec.verify == "github":
-            verify_github_signature(
-                trigger.body, trigger.headers, secrets, guard=guard, max_body_bytes=spec.max_body_bytes
+            delivery = verify_github_signature(
+                trigger.body, trigger.headers, secrets, max_body_bytes=spec.max_body_bytes
             )
         else:
-            verify_standard_webhook(
-                trigger.body, trigger.headers, secrets, guard=guard, max_body_bytes=spec.max_body_bytes
+            delivery = verify_standard_webhook(
+                trigger.body, trigger.headers, secrets, max_body_bytes=spec.max_body_bytes
             )
     except WebhookVerificationError as exc:
         inv.log.warning("webhook verification failed", reason=exc.reason)
@@ -97,6 +82,7 @@ def _verify(spec: HttpSpec, inv: Invocation, calls: IdempotentCalls, guard_box: 
         # A malformed configured secret (e.g. not whsec_+base64): the server's fault, and never echoed.
         inv.log.error("OPSFN_WEBHOOK_SECRET is malformed for the configured verification scheme")
         raise HttpError(500, "webhook verification is misconfigured", code="configuration") from None
+    return f"{spec.verify}:{delivery}" if delivery else None
 
 
 def _input_data(inv: Invocation) -> Any:
@@ -117,44 +103,59 @@ def _as_response(result: Any, inv: Invocation) -> HttpResponse:
 
 
 async def run_http(spec: HttpSpec, inv: Invocation, calls: IdempotentCalls) -> HttpOutcome:
-    """Run the HTTP pipeline; never raises (every failure becomes an answer)."""
-    guards: list[_TrackingGuard] = []
+    """Run the HTTP pipeline; never raises (every failure becomes an answer).
+
+    A verified delivery id is the sender's idempotency key (Standard Webhooks ``webhook-id``, GitHub's
+    ``X-GitHub-Delivery``): a redelivery of the same body gets the first answer with
+    ``Idempotent-Replayed: true``, one arriving while the first still runs waits or gets 409 with
+    ``Retry-After``, and the same id with another body is refused (409). Answers a retry could change
+    (5xx, in progress) are not kept, so the sender's retry runs again.
+    """
     try:
         if len(inv.trigger.body) > spec.max_body_bytes:
             body = {"error": "payload_too_large", "message": "request body is too large"}
             return HttpOutcome(_error(413, body, inv), "rejected")
-        if spec.verify:
-            _verify(spec, inv, calls, guards)
+        delivery = _verify(spec, inv) if spec.verify else None
         model = validate_model(spec.model, _input_data(inv))
+        async with await calls.claim_delivery(inv, delivery, inv.trigger.body) as delivery_lock:
+            if delivery_lock.replayed:
+                return HttpOutcome(_replayed(delivery_lock.stored, inv), "replayed")
+            outcome, retryable = await _answer(spec, inv, calls, model)
+            if not retryable:
+                delivery_lock.keep(outcome.response.to_stored())
+        return outcome
+    except Exception as exc:
+        return _failed(exc, inv)[0]
+
+
+async def _answer(
+    spec: HttpSpec, inv: Invocation, calls: IdempotentCalls, model: BaseModel
+) -> tuple[HttpOutcome, bool]:
+    """Claim the business key, run the handler and answer; ``(outcome, retryable)``, never raises."""
+    try:
         key = calls.key(spec.idempotency_key, model)
         async with await calls.claim(inv, key, model) as lock:
             if lock.replayed:
-                return HttpOutcome(_replayed(lock.stored, inv), "replayed")
+                return HttpOutcome(_replayed(lock.stored, inv), "replayed"), False
             response = _as_response(await calls.call(inv, spec.handler, model, inv), inv)
             if response.status < 500:
                 lock.keep(response.to_stored())
-        if response.status >= 500:
-            _forget(guards)
-        return HttpOutcome(response, outcome_label(response.status))
-    except BadInput as exc:
-        return HttpOutcome(_error(400, exc.body(), inv), "rejected")
+        return HttpOutcome(response, outcome_label(response.status)), response.status >= 500
     except Exception as exc:
-        answer = answer_for(exc)
-        if answer.log_traceback:
-            inv.log.exception("handler failed")
-        else:
-            inv.log.warning("request failed", status=answer.status, error=answer.body.get("error"))
-        if answer.retryable:
-            _forget(guards)
-        return HttpOutcome(
-            _error(answer.status, answer.body, inv, answer.headers), outcome_label(answer.status)
-        )
+        return _failed(exc, inv)
 
 
-def _forget(guards: list[_TrackingGuard]) -> None:
-    """Let the sender's retry of a failed delivery through the replay guard."""
-    for guard in guards:
-        guard.forget_all()
+def _failed(exc: Exception, inv: Invocation) -> tuple[HttpOutcome, bool]:
+    """The answer to a failure, and whether a retry could change it."""
+    if isinstance(exc, BadInput):
+        return HttpOutcome(_error(400, exc.body(), inv), "rejected"), False
+    answer = answer_for(exc)
+    if answer.log_traceback:
+        inv.log.exception("handler failed")
+    else:
+        inv.log.warning("request failed", status=answer.status, error=answer.body.get("error"))
+    response = _error(answer.status, answer.body, inv, answer.headers)
+    return HttpOutcome(response, outcome_label(answer.status)), answer.retryable
 
 
 def _replayed(stored: Any, inv: Invocation) -> HttpResponse:

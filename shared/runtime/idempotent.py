@@ -17,6 +17,7 @@ platform deadline, so the rules around the idempotency lock are the same for all
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,11 @@ from shared.idempotency import Claim, Idempotency
 from shared.runtime.context import Invocation
 from shared.runtime.stored import shared_key
 
-__all__ = ["IdempotentCalls", "Lock", "call_handler", "outcome_label"]
+__all__ = ["DELIVERY_TTL_SECONDS", "IdempotentCalls", "Lock", "call_handler", "outcome_label"]
+
+DELIVERY_TTL_SECONDS = 3 * 24 * 3600.0
+"""How long a webhook delivery's answer is kept: longer than the senders' retry schedules (Standard
+Webhooks senders retry for about a day; GitHub redeliveries are manual, within three days)."""
 
 
 def outcome_label(status: int) -> str:
@@ -154,6 +159,21 @@ class IdempotentCalls:
         claim = await idempotency.claim(
             key,
             item.model_dump(mode="json"),
+            in_progress_timeout=inv.remaining_seconds(),
+            max_wait=self.budget(inv),
+        )
+        return Lock(inv.log, idempotency, claim)
+
+    async def claim_delivery(self, inv: Invocation, delivery_id: str | None, body: bytes) -> Lock:
+        """Claim a verified webhook delivery id (the sender's idempotency key) for ``body``: a redelivery
+        of the same body gets the first answer, the same id with another body is refused
+        (:class:`~shared.idempotency.IdempotencyPayloadMismatch`). Kept for :data:`DELIVERY_TTL_SECONDS`."""
+        if delivery_id is None:
+            return Lock(inv.log)
+        idempotency = self.idempotency().with_expiry(DELIVERY_TTL_SECONDS)
+        claim = await idempotency.claim(
+            f"delivery:{delivery_id}",
+            {"body_sha256": hashlib.sha256(body).hexdigest()},
             in_progress_timeout=inv.remaining_seconds(),
             max_wait=self.budget(inv),
         )

@@ -233,3 +233,23 @@ def test_taken_port_is_a_clear_error(runner: CliRunner, project: Project) -> Non
         result = runner.invoke(main, args)
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port} for the webhooks (--port)" in result.stderr
+
+
+def test_send_twice_with_one_id_is_answered_from_the_first_delivery(
+    served: tuple[ServeInfo, list[str], Path], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A sender re-sending the same webhook-id gets the stored first answer, marked as replayed; the id with
+    another body is refused. (A fresh timestamp and signature per redelivery: tests/runtime/
+    test_http_redelivery.py, with a controlled clock instead of a real sleep here.)"""
+    info, _, _ = served
+    body = tmp_path / "body.json"
+    body.write_text('{"name": "ada"}', encoding="utf-8")
+    args = ["send", "/hooks/demo", "--data", str(body), "--url", info.webhook_url, "--id", "msg_redelivered"]
+    first = runner.invoke(main, args)
+    again = runner.invoke(main, args)
+    assert first.exit_code == again.exit_code == 0, (first.output, again.output)
+    assert json.loads(again.stdout) == json.loads(first.stdout)
+    assert "HTTP 200 (replayed)" in again.stderr and "(replayed)" not in first.stderr
+    body.write_text('{"name": "eve"}', encoding="utf-8")
+    reused = runner.invoke(main, args)
+    assert reused.exit_code == 1 and "idempotency_payload_mismatch" in reused.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import json
 from typing import Any
@@ -118,14 +119,17 @@ def test_unsigned_delivery_is_a_401(wired: Wired) -> None:
     assert "missing webhook-id" in http_body(response)["message"]
 
 
-def test_replayed_signature_is_a_401(wired: Wired) -> None:
-    """A captured delivery re-sent as is (same webhook-id, timestamp and signature) is refused, even
-    though its signature is valid; the request's own duplicates are told apart by ``request_id``."""
+def test_replayed_signature_gets_the_stored_answer(wired: Wired) -> None:
+    """A captured delivery re-sent as is (same webhook-id, timestamp and signature) cannot run again: it is
+    answered from the first delivery's stored answer (replay protection is the signature plus the
+    timestamp tolerance; the id is the sender's idempotency key)."""
     event = webhook(PATH, purchase_body(1), msg_id="msg_captured")
-    assert handler(event, None)["statusCode"] == 200
-    replay = handler(event, None)
-    assert replay["statusCode"] == 401
-    assert http_body(replay)["message"] == "delivery already processed (replay)"
+    first = handler(copy.deepcopy(event), None)
+    assert first["statusCode"] == 200
+    replay = handler(copy.deepcopy(event), None)
+    assert replay["statusCode"] == 200 and http_body(replay) == http_body(first)
+    assert replay["headers"]["Idempotent-Replayed"] == "true"
+    assert len(wired.ide.orders) <= 1
 
 
 def test_stale_signature_is_a_401(wired: Wired) -> None:

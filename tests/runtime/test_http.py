@@ -79,12 +79,12 @@ def test_tampered_body_is_401(webhook_secret):
     assert seen == []
 
 
-def test_replayed_delivery_id_is_401(webhook_secret):
+def test_redelivered_delivery_id_gets_the_stored_answer(webhook_secret):
     app, seen = purchase_app()
-    assert app.invoke_local(signed(BODY, "msg_7"))["statusCode"] == 200
-    replay = app.invoke_local(signed(BODY, "msg_7"))
-    assert replay["statusCode"] == 401
-    assert "replay" in body_of(replay)["message"]
+    first = app.invoke_local(signed(BODY, "msg_7"))
+    again = app.invoke_local(signed(BODY, "msg_7"))
+    assert first["statusCode"] == again["statusCode"] == 200
+    assert body_of(again) == body_of(first) and again["headers"]["Idempotent-Replayed"] == "true"
     assert len(seen) == 1
 
 
@@ -124,7 +124,9 @@ def test_delivery_is_forgotten_after_a_retryable_failure(webhook_secret):
 
     assert app.invoke_local(signed(BODY, "msg_r"))["statusCode"] == 503
     assert app.invoke_local(signed(BODY, "msg_r"))["statusCode"] == 200
-    assert app.invoke_local(signed(BODY, "msg_r"))["statusCode"] == 401
+    third = app.invoke_local(signed(BODY, "msg_r"))
+    assert third["statusCode"] == 200 and third["headers"]["Idempotent-Replayed"] == "true"
+    assert len(calls) == 2
 
 
 # ------------------------------------------------------------------------------ validation
@@ -376,7 +378,8 @@ def test_github_signature_verification(monkeypatch):
     digest = hmac.new(b"github-shared-secret", BODY, hashlib.sha256).hexdigest()
     headers = {"X-Hub-Signature-256": f"sha256={digest}", "X-GitHub-Delivery": "guid-1"}
     assert app.invoke_local(webhook_event("POST", "/", headers, BODY))["statusCode"] == 200
-    assert app.invoke_local(webhook_event("POST", "/", headers, BODY))["statusCode"] == 401  # replay
+    replay = app.invoke_local(webhook_event("POST", "/", headers, BODY))  # a redelivery: the first answer
+    assert replay["statusCode"] == 200 and replay["headers"]["Idempotent-Replayed"] == "true"
     headers["X-GitHub-Delivery"] = "guid-2"
     headers["X-Hub-Signature-256"] = "sha256=" + "0" * 64
     assert app.invoke_local(webhook_event("POST", "/", headers, BODY))["statusCode"] == 401
