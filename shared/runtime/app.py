@@ -35,8 +35,9 @@ from shared.runtime.context import (
 from shared.runtime.errors import answer_for
 from shared.runtime.http import DEFAULT_MAX_BODY_BYTES, HttpSpec, Verification, run_http
 from shared.runtime.idempotent import IdempotentCalls
-from shared.runtime.responses import BatchItemResult, HttpResponse, batch_response
+from shared.runtime.responses import BatchItemResult, HttpResponse, RecordOutcome, batch_response
 from shared.runtime.timer import TimerSpec, run_timer
+from shared.runtime.unavailable import RuntimeUnavailable, diagnose, log_unavailable, store_setup_failure
 from shared.triggers import EventParseError, TriggerEvent, parse_event
 
 __all__ = ["FunctionApp", "InvocationOutput", "RedeliveryRequested"]
@@ -102,6 +103,7 @@ class FunctionApp:
         self._event: EventSpec | None = None
         self._cold = True
         self._checked = False
+        self._alarmed = False
 
     # ------------------------------------------------------------------------------- registration
 
@@ -210,10 +212,15 @@ class FunctionApp:
     # ------------------------------------------------------------------------------- dispatch
 
     def _idempotency(self, settings: Settings) -> Idempotency:
+        """The invocation's idempotency helper; a store that cannot be opened raises
+        :class:`RuntimeUnavailable` naming the cause (nothing can be processed without it)."""
         if isinstance(self._store, IdempotencyStore):
             store = self._store
         else:
-            store = open_store(self._store, settings=settings)
+            try:
+                store = open_store(self._store, settings=settings)
+            except Exception as exc:
+                raise store_setup_failure(exc) from None
         return Idempotency(
             store,
             namespace=self.name,
@@ -289,8 +296,11 @@ class FunctionApp:
                     deadline=deadline,
                 )
                 out = await self._dispatch(inv)
-            except Exception as exc:  # configuration; pipelines answer their own failures
-                out = self._failure(trigger, exc, log, request_id)
+            except Exception as exc:  # configuration, store, imports; pipelines answer their own failures
+                alarm_settings = None
+                if isinstance(settings, Settings):
+                    alarm_settings = invocation_settings(settings, platform or trigger.platform, context)
+                out = await self._failure(trigger, exc, log, request_id, alarm_settings)
             self._summary(log, out, started, cold)
             return out
         finally:
@@ -317,14 +327,46 @@ class FunctionApp:
             return _batch_out(await run_batch(self._batch, inv, calls))
         return _no_handler(trigger)
 
-    def _failure(self, trigger: TriggerEvent, exc: Exception, log: Any, request_id: str) -> InvocationOutput:
+    async def _failure(
+        self, trigger: TriggerEvent, exc: Exception, log: Any, request_id: str, settings: Settings | None
+    ) -> InvocationOutput:
+        """The answer to a failure outside the pipelines' own handling. A batch is never answered (its
+        records would count as consumed): every record is failed retryably, so the platform redelivers."""
+        problem = diagnose(exc)
         answer = answer_for(exc)
-        if answer.log_traceback:
+        if problem is not None:
+            log_unavailable(log, problem, len(trigger.records))
+            if problem.permanent:
+                await self._alarm(problem, settings, log)
+        elif answer.log_traceback:
             log.exception("invocation failed")
         body = {**answer.body, "request_id": request_id}
         if trigger.kind == "http":
             return _http_out(HttpResponse(answer.status, body, answer.headers), "error")
+        if trigger.kind != "timer":
+            error = str(answer.body.get("error"))
+            failed = RecordOutcome.failure(error, retryable=True)
+            return _batch_out([BatchItemResult(record.id, failed) for record in trigger.records])
         return InvocationOutput({"ok": False, "status": answer.status, **body}, "error", status=answer.status)
+
+    async def _alarm(self, problem: RuntimeUnavailable, settings: Settings | None, log: Any) -> None:
+        """Tell the SMN topic about a permanent configuration error, once per cold start (the log line
+        repeats on every attempt; a message per attempt would flood the subscribers)."""
+        if self._alarmed:
+            return
+        self._alarmed = True
+        topic = settings.smn_topic_urn if settings is not None else ""
+        if settings is None or not topic:
+            log.warning("configuration error not sent to SMN: no usable settings or OPSFN_SMN_TOPIC_URN")
+            return
+        from shared.clients.smn import SmnClient
+
+        text = f"{self.name} cannot process any event: {problem.cause}. Every redelivery fails until fixed."
+        try:
+            async with SmnClient.for_topic(settings, topic) as smn:
+                await smn.publish(topic, text, subject=f"opsfn {self.name}: configuration error")
+        except Exception as exc:
+            log.warning("configuration error not sent to SMN", error=type(exc).__name__)
 
     @staticmethod
     def _summary(log: Any, out: InvocationOutput, started: float, cold: bool) -> None:

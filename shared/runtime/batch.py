@@ -6,7 +6,8 @@ idempotency store (key = the handler's ``idempotency_key`` or the record's stabl
 batch re-runs only what did not complete; the handler gets all claimable items at once and answers one
 :class:`RecordOutcome` per item. How failures reach the platform is described in
 :mod:`shared.runtime.responses` (no platform here has partial batch responses, so retryable failures
-request a redelivery of the batch).
+request a redelivery of the batch). A failure that concerns every record - the store, the configuration,
+an import (:mod:`shared.runtime.unavailable`) - releases the claims and fails the whole invocation instead.
 
 Event handlers (CTS, EventGrid) reuse the same bookkeeping but are called once per event.
 """
@@ -26,6 +27,7 @@ from shared.runtime.idempotent import IdempotentCalls, Lock
 from shared.runtime.inputs import BadInput, decode_json, validate_model
 from shared.runtime.responses import BatchItemResult, RecordOutcome, to_json_data
 from shared.runtime.stored import as_record_outcome, failure_record
+from shared.runtime.unavailable import diagnose
 from shared.triggers.models import CloudEvent, Record
 
 __all__ = ["BatchSpec", "EventSpec", "run_batch", "run_events"]
@@ -108,6 +110,7 @@ async def _prepare(
                 continue
             lock = await calls.claim(inv, key, item)
         except Exception as exc:
+            _raise_if_unavailable(exc, pending)
             answer = answer_for(exc)
             if answer.log_traceback:
                 inv.log.exception("idempotency key or claim failed", record_id=record.id)
@@ -119,6 +122,17 @@ async def _prepare(
         leaders[key] = entry = _Pending(index, record, item, lock)
         pending.append(entry)
     return pending
+
+
+def _raise_if_unavailable(exc: BaseException, pending: Sequence[_Pending]) -> None:
+    """A failure of the store, the configuration or an import concerns every record, not one: release
+    the claims taken so far and fail the whole invocation, so the platform redelivers the batch."""
+    problem = diagnose(exc)
+    if problem is None:
+        return
+    for entry in pending:
+        entry.lock.finish_quietly(record_id=entry.record.id)
+    raise problem from None
 
 
 def _follow(leader: _Pending, index: int, item: BaseModel) -> None:
@@ -164,6 +178,7 @@ async def run_batch(spec: BatchSpec, inv: Invocation, calls: IdempotentCalls) ->
             if not all(isinstance(o, RecordOutcome) for o in outcomes):
                 raise TypeError("batch handler must return RecordOutcome objects")
         except Exception as exc:
+            _raise_if_unavailable(exc, pending)
             failure = _failure_outcome(exc, inv, "batch handler failed")
             outcomes = [failure] * len(pending)
         for entry, outcome in zip(pending, outcomes, strict=True):
@@ -181,6 +196,7 @@ async def run_events(spec: EventSpec, inv: Invocation, calls: IdempotentCalls) -
             result = await calls.call(scoped, spec.handler, entry.item, scoped)
             outcome = result if isinstance(result, RecordOutcome) else RecordOutcome.success(result)
         except Exception as exc:
+            _raise_if_unavailable(exc, pending[pending.index(entry) :])
             outcome = _failure_outcome(exc, scoped, "event handler failed")
         _settle(batch, entry, outcome, scoped)
     return batch.ordered()

@@ -25,6 +25,8 @@ other ``CloudError``           502     yes            unknown upstream failure
 ``IdempotencyPayloadMismatch`` 409     no             key reused with other data
 ``IdempotencyStoreError``      503     yes            the store is down; nothing ran
 ``SettingError``               500     yes            configuration; retried messages succeed once fixed
+``RuntimeUnavailable``         500/503 yes            store/package/configuration: nothing could run (500
+                                                      when only a configuration change helps)
 anything else                  500     yes            a bug or an unexpected failure; no details leave
 =============================  ======  =============  ========================================================
 
@@ -147,7 +149,14 @@ def answer_for(exc: BaseException) -> ErrorAnswer:
             {"Retry-After": str(DEFAULT_RETRY_AFTER)},
         )
     from shared.config import SettingError
+    from shared.runtime.unavailable import RuntimeUnavailable
 
+    if isinstance(exc, RuntimeUnavailable):
+        # The cause names the variable or package, never a value (RuntimeUnavailable's contract).
+        if exc.permanent:
+            return ErrorAnswer(500, {"error": "configuration", "message": exc.cause}, True)
+        body = {"error": "idempotency_unavailable", "message": exc.cause}
+        return ErrorAnswer(503, body, True, {"Retry-After": str(DEFAULT_RETRY_AFTER)})
     if isinstance(exc, SettingError):
         # The message names the variable, never its value (SettingError's contract).
         return ErrorAnswer(500, {"error": "configuration", "message": str(exc)}, True)
