@@ -213,9 +213,21 @@ def serve(template_path: Path, **options: Any) -> None:
 @_folder_option(
     "--cache", help="Wheel cache (default: $XDG_CACHE_HOME/opsfn/wheels or ~/.cache/opsfn/wheels)."
 )
+@click.option(
+    "--with",
+    "extras",
+    multiple=True,
+    type=click.Choice(["redis"]),
+    help="Bundle an optional dependency (redis: the store is set to Redis at deploy time).",
+)
 @_TEMPLATE_OPTION
 def package(
-    names: tuple[str, ...], python_version: str, out: Path, cache: Path | None, template_path: Path
+    names: tuple[str, ...],
+    python_version: str,
+    out: Path,
+    cache: Path | None,
+    extras: tuple[str, ...],
+    template_path: Path,
 ) -> None:
     """Build one zip per function (default: all) with platform wheels; print each size.
 
@@ -241,7 +253,14 @@ def package(
         click.echo(f"packaging {name} (CPython {python_version}, manylinux2014_x86_64) ...")
         try:
             result = build_package(
-                template, name, root, out, python_version=python_version, cache=cache, echo=click.echo
+                template,
+                name,
+                root,
+                out,
+                python_version=python_version,
+                cache=cache,
+                echo=click.echo,
+                extras=extras,
             )
         except PackageError as exc:
             raise click.ClickException(str(exc)) from None

@@ -11,6 +11,10 @@ Why this shape:
 * Only what the function imports is bundled: the imports are found by walking the AST of the handler
   module and every project module it reaches (lazy imports included), and only the declared runtime
   dependencies (httpx, pydantic, structlog) are bundled; pip resolves their own dependencies.
+* Optional runtime dependencies are bundled when the function's configuration selects them: the Redis
+  client (``redis``) when the template environment sets ``OPSFN_IDEMPOTENCY_STORE`` to ``redis://`` or
+  ``rediss://``, or when asked explicitly (``opsfn package --with redis``: the store is set at deploy
+  time). Without it a Redis store fails at run time, on every event.
 * Zips are deterministic (fixed timestamps, sorted entries) so an unchanged function yields an
   identical artefact and deployment tools can skip it.
 """
@@ -33,6 +37,7 @@ from typing import Any
 from devkit.template import FunctionSpec, Template
 
 __all__ = [
+    "OPTIONAL_DISTRIBUTIONS",
     "RUNTIME_DISTRIBUTIONS",
     "PackageError",
     "PackageResult",
@@ -40,10 +45,13 @@ __all__ = [
     "download_wheels",
     "missing_requirements",
     "scan_imports",
+    "selected_extras",
 ]
 
 # Import name -> distribution name of the declared runtime dependencies (pyproject `dependencies`).
 RUNTIME_DISTRIBUTIONS = {"httpx": "httpx", "pydantic": "pydantic", "structlog": "structlog"}
+OPTIONAL_DISTRIBUTIONS = {"redis": "redis"}
+"""``--with`` name -> distribution of the optional runtime dependencies (pyproject extras)."""
 _SHARED = "shared"
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 _DROP_SUFFIXES = (".pyc", ".pyo", ".pyi")
@@ -129,16 +137,36 @@ def scan_imports(root: Path, entry_module: str) -> tuple[set[str], set[str]]:
 
 
 def _pins(distributions: Iterable[str]) -> list[str]:
-    """Pin each distribution to the version this checkout is tested with."""
+    """Pin each distribution to the version this checkout is tested with.
+
+    Optional ones are capped instead (``<=``): redis-py drops old Pythons in new releases (8.2 needs
+    3.11), so the build machine's version may not exist for the target; pip then takes the newest release
+    for the target that is not newer than the tested one.
+    """
     from importlib.metadata import PackageNotFoundError, version
 
     pins = []
     for dist in sorted(set(distributions)):
+        operator = "<=" if dist in OPTIONAL_DISTRIBUTIONS.values() else "=="
         try:
-            pins.append(f"{dist}=={version(dist)}")
+            pins.append(f"{dist}{operator}{version(dist)}")
         except PackageNotFoundError:
             pins.append(dist)
     return pins
+
+
+def selected_extras(environment: dict[str, str], explicit: Iterable[str] = ()) -> set[str]:
+    """The optional dependencies a function needs: ``explicit`` plus what its environment selects."""
+    chosen = set(explicit)
+    unknown = chosen - set(OPTIONAL_DISTRIBUTIONS)
+    if unknown:
+        raise PackageError(
+            f"unknown --with {', '.join(sorted(unknown))} (known: {', '.join(OPTIONAL_DISTRIBUTIONS)})"
+        )
+    store = environment.get("OPSFN_IDEMPOTENCY_STORE", "").strip()
+    if store.startswith(("redis://", "rediss://")):
+        chosen.add("redis")
+    return chosen
 
 
 def _marker_tools() -> tuple[Any, Any]:
@@ -389,13 +417,18 @@ def build_package(
     python_version: str = "3.10",
     cache: Path,
     echo: Callable[[str], None] = lambda _: None,
+    extras: Iterable[str] = (),
 ) -> PackageResult:
-    """Build ``out/<name>.zip`` and leave its unpacked tree in ``out/<name>/`` (SCF's ``src``)."""
+    """Build ``out/<name>.zip`` and leave its unpacked tree in ``out/<name>/`` (SCF's ``src``);
+    ``extras`` names optional dependencies to bundle (see :func:`selected_extras`)."""
     fn = template.functions[name]
     modules, external = scan_imports(root, fn.module)
     if fn.module not in modules:
         raise PackageError(f"{name}: handler module {fn.module!r} not found under {root}")
     wanted = sorted(RUNTIME_DISTRIBUTIONS[n] for n in external if n in RUNTIME_DISTRIBUTIONS)
+    for extra in sorted(selected_extras(template.environment(fn), extras)):
+        echo(f"  {name}: bundling {extra!r} (selected by the configuration)")
+        wanted.append(OPTIONAL_DISTRIBUTIONS[extra])
     wheels = download_wheels(_pins(wanted), python_version, cache, echo=echo) if wanted else []
     provided: set[str] = set()
     for wheel in wheels:
