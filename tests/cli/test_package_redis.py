@@ -119,7 +119,7 @@ def _env(url: str, store: str, project: str, tmp: Path) -> dict[str, str]:
 def test_unpacked_zip_answers_duplicates_from_two_processes_exactly_once(
     redis_dist: Path,
     loopback: tuple[Emulator, str],
-    redis_url: str,
+    redis_url: str,  # noqa: F811 - the imported fixture
     tmp_path: Path,
 ) -> None:
     assert PYTHON310 is not None
