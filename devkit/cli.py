@@ -81,12 +81,14 @@ main.add_command(emulator_command)
 
 
 @main.command()
+@click.option("--production", is_flag=True, help="Also check what would make a deployment unsafe.")
 @_TEMPLATE_OPTION
-def validate(template_path: Path) -> None:
+def validate(template_path: Path, production: bool) -> None:
     """Check the template: schema, handlers importable, sample events, cron, IAM policies.
 
     Each problem is printed to stderr as `location: message` (e.g. `Functions.x.Policies[0]: unknown
-    IAM action or role ...`); the exit code is 1 when there is any problem, 0 otherwise.
+    IAM action or role ...`); the exit code is 1 when there is any problem, 0 otherwise. --production
+    adds `error|warning|note: location: message; fix: ...` findings (devkit/production.py); errors fail.
     """
     from devkit.template import check_template
 
@@ -95,6 +97,13 @@ def validate(template_path: Path) -> None:
     root = _root(template_path)
     click.echo(f"checking {len(template.functions)} function(s): handlers, sample events, cron, policies ...")
     problems = check_template(template, root)
+    if production:
+        from devkit.production import production_findings
+
+        findings = production_findings(template)
+        problems += [f.line() for f in findings if f.level == "error"]
+        for finding in (f for f in findings if f.level != "error"):
+            click.echo(finding.line(), err=True)
     for problem in problems:
         click.echo(problem, err=True)
     if problems:
@@ -305,6 +314,8 @@ def render(target: str, out: Path | None, dist: Path, scf_region: str, template_
         click.echo(f"wrote {path}")
     for note in rendered.notes:
         click.echo(f"note: {note}", err=True)
+    for warning in rendered.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @main.command()

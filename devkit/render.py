@@ -62,6 +62,8 @@ class Rendered:
 
     files: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """Production findings about the template (devkit/production.py); rendering goes on regardless."""
 
     def write(self, out: Path) -> list[Path]:
         written = []
@@ -677,11 +679,16 @@ def render(
     template: Template, target: str, out: Path, *, dist: Path, scf_region: str = "ap-guangzhou"
 ) -> Rendered:
     """Render ``target`` into memory; ``out`` and ``dist`` only fix the relative code paths."""
+    from devkit.production import production_findings
+
     out, dist = out.resolve(), dist.resolve()
     if target == "functiongraph-terraform":
-        return _terraform(template, out, dist)
-    if target == "serverless-devs":
-        return _serverless_devs(template, out, dist)
-    if target == "scf":
-        return _scf(template, out, dist, scf_region)
-    raise ValueError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")
+        rendered = _terraform(template, out, dist)
+    elif target == "serverless-devs":
+        rendered = _serverless_devs(template, out, dist)
+    elif target == "scf":
+        rendered = _scf(template, out, dist, scf_region)
+    else:
+        raise ValueError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")
+    rendered.warnings = [f.text() for f in production_findings(template) if f.level != "note"]
+    return rendered
