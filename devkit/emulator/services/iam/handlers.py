@@ -20,6 +20,8 @@ __all__ = [
     "create_security_token",
     "create_token",
     "iam_error",
+    "list_auth_domains",
+    "list_auth_projects",
     "list_projects",
     "list_users",
 ]
@@ -283,13 +285,44 @@ def _catalog_entry(name: str, url: str, region: str) -> dict[str, Any]:
     return {"type": name, "id": hex_id("service", name), "name": name, "endpoints": [endpoint]}
 
 
-def _keystone_list(call: Call, collection: str, rows: list[dict[str, Any]]) -> httpx.Response:
-    """A Keystone collection answer: ``links`` for the collection, a ``self`` link last in every row."""
-    base = f"{_origin(call)}/v3/{collection}"
+def _keystone_list(
+    call: Call, collection: str, rows: list[dict[str, Any]], *, path: str = ""
+) -> httpx.Response:
+    """A Keystone collection answer: ``links`` for the collection (at ``path``, default ``/v3/<collection>``),
+    a ``self`` link to ``/v3/<collection>/<id>`` last in every row."""
+    origin = _origin(call)
+    base = f"{origin}/v3/{collection}"
     return json_response(
         200,
         {
-            "links": {"self": base, "previous": None, "next": None},
+            "links": {"self": f"{origin}{path}" if path else base, "previous": None, "next": None},
             collection: [{**row, "links": {"self": f"{base}/{row['id']}"}} for row in rows],
         },
     )
+
+
+def list_auth_domains(call: Call, directory: IamDirectory) -> httpx.Response:
+    """``GET /v3/auth/domains``: the domain (account) the caller belongs to. The official SDK core calls
+    it to find the domain id of ``GlobalCredentials`` built without one (IAM and other global services)."""
+    directory.verify(call.request)
+    user = _caller(directory, call)
+    row = {"id": user.domain_id, "name": user.domain_name, "enabled": True, "description": ""}
+    return _keystone_list(call, "domains", [row], path="/v3/auth/domains")
+
+
+def list_auth_projects(call: Call, directory: IamDirectory) -> httpx.Response:
+    """``GET /v3/auth/projects``: the projects the caller can access (its domain's)."""
+    caller_domain, _ = _verified_domain(call, directory)
+    rows = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "domain_id": p.domain_id,
+            "parent_id": p.domain_id,
+            "is_domain": False,
+            "enabled": True,
+            "description": "",
+        }
+        for p in directory.creds.projects(caller_domain)
+    ]
+    return _keystone_list(call, "projects", rows, path="/v3/auth/projects")

@@ -15,4 +15,6 @@ ROUTES = (
         "CreateTemporaryAccessKeyByToken",
         handlers.create_security_token,
     ),
+    Route("GET", "/v3/auth/domains", "KeystoneListAuthDomains", handlers.list_auth_domains),
+    Route("GET", "/v3/auth/projects", "KeystoneListAuthProjects", handlers.list_auth_projects),
 )
