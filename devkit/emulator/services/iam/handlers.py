@@ -66,20 +66,24 @@ def list_projects(call: Call, directory: IamDirectory) -> httpx.Response:
     """``GET /v3/projects``: the caller's projects, ``name`` and ``domain_id`` filters."""
     caller_domain, query = _verified_domain(call, directory)
     rows = [
-        {
-            "id": p.id,
-            "name": p.name,
-            "domain_id": p.domain_id,
-            "parent_id": p.domain_id,
-            "is_domain": False,
-            "enabled": True,
-            "description": "",
-        }
+        _project_row(p)
         for p in directory.creds.projects(caller_domain)
         if ("name" not in query or p.name == query["name"])
         and ("domain_id" not in query or p.domain_id == query["domain_id"])
     ]
     return _keystone_list(call, "projects", rows)
+
+
+def _project_row(project: Project) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "name": project.name,
+        "domain_id": project.domain_id,
+        "parent_id": project.domain_id,
+        "is_domain": False,
+        "enabled": True,
+        "description": "",
+    }
 
 
 def list_users(call: Call, directory: IamDirectory) -> httpx.Response:
@@ -313,16 +317,5 @@ def list_auth_domains(call: Call, directory: IamDirectory) -> httpx.Response:
 def list_auth_projects(call: Call, directory: IamDirectory) -> httpx.Response:
     """``GET /v3/auth/projects``: the projects the caller can access (its domain's)."""
     caller_domain, _ = _verified_domain(call, directory)
-    rows = [
-        {
-            "id": p.id,
-            "name": p.name,
-            "domain_id": p.domain_id,
-            "parent_id": p.domain_id,
-            "is_domain": False,
-            "enabled": True,
-            "description": "",
-        }
-        for p in directory.creds.projects(caller_domain)
-    ]
+    rows = [_project_row(p) for p in directory.creds.projects(caller_domain)]
     return _keystone_list(call, "projects", rows, path="/v3/auth/projects")
