@@ -4,9 +4,9 @@ Why the store and not :class:`~shared.verify.MemoryReplayGuard`: a replayed deli
 function instance, so the guard must live where the idempotency records live (Redis in production).
 A delivery id is remembered as a ``COMPLETED`` record with a TTL; remembering is the atomic conditional put.
 
-:meth:`StoreReplayGuard.forget` exists because senders resend the *same* delivery id after a failure
-(Standard Webhooks: "the same when the same webhook is being resent"); the runtime forgets the ids of an
-invocation that failed retryably, so the sender's retry is processed instead of refused as a replay.
+The function runtime does not use it for webhooks: a repeated delivery id there is answered from the
+stored first answer (:mod:`shared.runtime.http`). It serves callers that want one-shot ids across
+instances; :meth:`StoreReplayGuard.forget` lets a failed delivery's id be accepted again.
 """
 
 from __future__ import annotations
