@@ -31,6 +31,8 @@ from shared.http import bounded_gather
 
 __all__ = ["Finding", "GuardPolicy", "guard"]
 
+API_NOT_FOUND = "APIG.3002"
+
 Requirement = Literal["signature", "signature_type", "throttle", "acl"]
 Status = Literal["compliant", "fixed", "violation", "gone", "not_published"]
 
@@ -149,7 +151,9 @@ class _Enforcer:
 async def _check(apig: ApigClient, policy: GuardPolicy, enforcer: _Enforcer, target: Target) -> list[Finding]:
     try:
         api = await apig.get_api(target.api_id)
-    except NotFoundError:
+    except NotFoundError as exc:
+        if exc.error_code != API_NOT_FOUND:  # e.g. the instance itself (APIG.3030): not a no-op
+            raise
         return [Finding(api_id=target.api_id, env_id=target.env_id, status="gone")]
     published = api.publish_ids()
     envs = [target.env_id] if target.env_id else sorted(published)
