@@ -16,27 +16,21 @@ from typing import Any
 
 import pytest
 
-from devkit.emulator.core import Call, Emulator
+from devkit.emulator.core import Call
 from devkit.emulator.services.apig import DEFAULT_INSTANCE_ID, RELEASE_ENV_ID, ApigBackend, Instance
-from devkit.emulator.services.smn import SmnService
 from functions.publish_guardrail.handler import app, handler
 from shared.clients.apig import ApigClient
 from shared.config import Settings
-from shared.http import use_transport
-from shared.idempotency import reset_store_cache
 from shared.log import configure_logging
 from shared.runtime import RedeliveryRequested
 from tests.apig.apig_bodies import mock_api
-
-PROJECT = "9a1c5e7b3d2f4a6c8e0b1d3f5a7c9e2b"
-TOPIC = "opsfn-apig-guardrail"
+from tests.functions.conftest import PROJECT, Wired
 
 
 @dataclass
 class World:
-    emulator: Emulator
+    wired: Wired
     apig: ApigClient
-    topic_urn: str
     group_id: str
     sign_id: str
     throttle_id: str
@@ -45,7 +39,7 @@ class World:
 
     @property
     def backend(self) -> ApigBackend:
-        backend: ApigBackend = self.emulator.service("apig").backend(PROJECT)
+        backend: ApigBackend = self.wired.emulator.service("apig").backend(PROJECT)
         return backend
 
     @property
@@ -60,9 +54,7 @@ class World:
         return trace
 
     def notifications(self) -> list[str]:
-        smn = self.emulator.service("smn")
-        assert isinstance(smn, SmnService)
-        return [m.message for m in smn.messages(self.topic_urn)]
+        return [m.message for m in self.wired.notifications()]
 
     def bound(self, table: str, publish_id: str) -> list[dict[str, Any]]:
         return [b for b in getattr(self.instance, table) if b["publish_id"] == publish_id]
@@ -75,17 +67,11 @@ class World:
 
 
 @pytest.fixture
-async def world(monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> AsyncIterator[World]:
-    """Emulator, SMN topic, one group and the default policies; guardrail in ``enforce`` mode."""
-    for name in ("RUNTIME_FUNC_NAME", "RUNTIME_PROJECT_ID", "RUNTIME_CODE_ROOT", "OPSFN_APIG_INSTANCE_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT)
-    monkeypatch.setenv("OPSFN_IDEMPOTENCY_STORE", "memory://")
-    smn = emulator.service("smn")
-    assert isinstance(smn, SmnService)
-    topic, _ = smn.backend(PROJECT).create_topic(TOPIC)
-    monkeypatch.setenv("OPSFN_SMN_TOPIC_URN", topic.topic_urn)
-    reset_store_cache()
+async def world(wired: Wired, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
+    """The functions' wiring (``conftest.wired``: emulator transport, project, memory store, SMN topic),
+    one API group and the default policies; the guardrail in ``enforce`` mode."""
+    monkeypatch.delenv("OPSFN_APIG_INSTANCE_ID", raising=False)
+    emulator = wired.emulator
     async with ApigClient.from_settings(Settings.from_env(), transport=emulator.transport()) as apig:
         group = await apig.create_group("guarded_group")
         sign = await apig.create_signature_key("default_hmac_key")
@@ -94,16 +80,14 @@ async def world(monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> AsyncIte
         monkeypatch.setenv("OPSFN_GUARDRAIL_MODE", "enforce")
         monkeypatch.setenv("OPSFN_GUARDRAIL_SIGN_ID", sign.id)
         monkeypatch.setenv("OPSFN_GUARDRAIL_THROTTLE_ID", throttle.id)
-        world = World(emulator, apig, topic.topic_urn, group.id, sign.id, throttle.id, acl.id)
+        world = World(wired, apig, group.id, sign.id, throttle.id, acl.id)
 
         def count_writes(call: Call) -> None:
             if call.service == "apig" and call.method != "GET":
                 world.writes.append(call.operation)
 
         emulator.before_dispatch.append(lambda call: count_writes(call))  # type: ignore[func-returns-value]
-        with use_transport(emulator.transport()):
-            yield world
-    reset_store_cache()
+        yield world
 
 
 @pytest.fixture
