@@ -378,3 +378,24 @@ async def test_secrets_never_reach_logs_or_answers(world: World, log_lines: io.S
     assert secret not in json.dumps(response)
     assert secret not in log_lines.getvalue()
     assert all(secret not in notice for notice in world.notifications())
+
+
+async def test_a_5xx_while_binding_is_redelivered_and_the_rerun_completes(world: World) -> None:
+    """A retryable failure releases the trace's claim (nothing stored); the rerun binds only what is left."""
+    faults = world.wired.emulator.faults
+    assert faults is not None
+    _, publish_id = await world.console_publish("flaky", "/flaky")
+    trace = world.trace()
+    faults.add("apig", "AssociateRequestThrottlingPolicyV2", kind="error", rate=1.0)
+    failed = invoke(cts(trace))
+    assert (failed["status"], failed["error"], failed["retryable"]) == ("failed", "cloud_error", True)
+    assert (
+        len(world.bound("sign_bindings", publish_id)) == 1
+        and world.bound("throttle_bindings", publish_id) == []
+    )
+    assert world.notifications() == []
+
+    faults.clear()
+    [finding] = invoke(cts(trace))["result"]["apis"]  # the redelivery: not a replay
+    assert (finding["status"], finding["missing"], finding["bound"]) == ("fixed", ["throttle"], ["throttle"])
+    assert len(world.bound("throttle_bindings", publish_id)) == 1
