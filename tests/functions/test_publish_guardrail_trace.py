@@ -237,3 +237,19 @@ def test_cloudevent_without_trace_data_is_refused() -> None:
     assert entry["error"] == "validation" and entry["retryable"] is False
     [missing] = run({"events": [{"id": "e-2", "specversion": "1.0"}]})["results"]
     assert missing["status"] == "failed" and "source" in missing["error"]
+
+
+def test_guardrail_settings_are_read_and_checked_once_in_settings() -> None:
+    from shared.config import InvalidSettingError, Settings
+
+    read = Settings.from_env({"OPSFN_GUARDRAIL_MODE": "Enforce", "OPSFN_GUARDRAIL_SIGN_ID": " s-1 "})
+    assert (read.guardrail_mode, read.guardrail_sign_type, read.guardrail_sign_id) == (
+        "enforce",
+        "hmac",
+        "s-1",
+    )
+    assert Settings.from_env({}).guardrail_mode == "audit"
+    for variable, value in (("OPSFN_GUARDRAIL_MODE", "fix"), ("OPSFN_GUARDRAIL_SIGN_TYPE", "rsa")):
+        with pytest.raises(InvalidSettingError, match=variable) as err:
+            Settings.from_env({variable: value})
+        assert value not in str(err.value)
