@@ -36,6 +36,9 @@ Variable                            Meaning
 ``OPSFN_SMN_TOPIC_URN``             SMN topic for alerts (empty: alerts are only logged).
 ``OPSFN_HTTP_TIMEOUT``              Per-request read timeout in seconds (default 15).
 ``OPSFN_MAX_CONCURRENCY``           Bound for bulk concurrent calls (default 8).
+``OPSFN_GUARDRAIL_*``               publish_guardrail's policy: ``_MODE`` (``audit``/``enforce``),
+                                    ``_SIGN_TYPE``, ``_SIGN_ID``, ``_THROTTLE_ID``, ``_ACL_ID`` (README,
+                                    "Publish guardrail").
 ``RUNTIME_FUNC_NAME`` and others    Set by FunctionGraph (``RUNTIME_*``) or SCF (``TENCENTCLOUD_RUNENV=SCF``)
                                     inside the platform: :attr:`Settings.cloud_platform`.
 ==================================  =========================================================================
@@ -51,7 +54,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from shared.errors import OpsfnError
 
@@ -136,6 +139,14 @@ class Settings:
     roster_url: str = ""
     apig_instance_id: str = ""
     """The APIG dedicated instance to use; empty: the project's only instance."""
+    guardrail_mode: str = "audit"
+    """publish_guardrail: ``audit`` reports non-compliant published APIs, ``enforce`` also binds defaults."""
+    guardrail_sign_type: str = "hmac"
+    """publish_guardrail: the signature key type a published API must have bound."""
+    guardrail_sign_id: str = ""
+    guardrail_throttle_id: str = ""
+    guardrail_acl_id: str = ""
+    """publish_guardrail: the policies ``enforce`` binds (an ACL is required only when this id is set)."""
     cloud_platform: str = ""
     """``functiongraph``/``scf`` inside that platform (by its preset variables), else ``""``."""
     scf_role: tuple[str, ...] = _secret(())
@@ -200,6 +211,7 @@ class Settings:
             state_dir=get("OPSFN_STATE_DIR", default=DEFAULT_STATE_DIR),
             roster_url=get("OPSFN_ROSTER_URL"),
             apig_instance_id=get("OPSFN_APIG_INSTANCE_ID").strip(),
+            **_guardrail(get),
             cloud_platform=_cloud_platform(get),
             scf_role=role if role[0] and role[1] else (),
         )
@@ -343,6 +355,35 @@ def _require(purpose: str, *settings: tuple[str, str]) -> None:
     for variable, value in settings:
         if not value:
             raise MissingSettingError(variable, purpose)
+
+
+_GUARDRAIL_MODES = ("audit", "enforce")
+_SIGN_TYPES = ("hmac", "basic", "public_key", "aes")
+
+
+class _GuardrailVars(TypedDict):
+    guardrail_mode: str
+    guardrail_sign_type: str
+    guardrail_sign_id: str
+    guardrail_throttle_id: str
+    guardrail_acl_id: str
+
+
+def _guardrail(get: Callable[..., str]) -> _GuardrailVars:
+    """The ``OPSFN_GUARDRAIL_*`` variables, with the two enumerations checked."""
+    mode = get("OPSFN_GUARDRAIL_MODE", default="audit").lower()
+    if mode not in _GUARDRAIL_MODES:
+        raise InvalidSettingError("OPSFN_GUARDRAIL_MODE", "audit or enforce")
+    sign_type = get("OPSFN_GUARDRAIL_SIGN_TYPE", default="hmac").lower()
+    if sign_type not in _SIGN_TYPES:
+        raise InvalidSettingError("OPSFN_GUARDRAIL_SIGN_TYPE", "one of " + ", ".join(_SIGN_TYPES))
+    return _GuardrailVars(
+        guardrail_mode=mode,
+        guardrail_sign_type=sign_type,
+        guardrail_sign_id=get("OPSFN_GUARDRAIL_SIGN_ID"),
+        guardrail_throttle_id=get("OPSFN_GUARDRAIL_THROTTLE_ID"),
+        guardrail_acl_id=get("OPSFN_GUARDRAIL_ACL_ID"),
+    )
 
 
 def _cloud_platform(get: Callable[..., str]) -> str:

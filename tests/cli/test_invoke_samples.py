@@ -38,6 +38,9 @@ EXPECTED: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
     "license_reconcile/timer.json": (("functiongraph",), ("timer", True)),
     "license_reconcile/timer_apply.json": (("functiongraph",), ("timer", False)),
     "license_reconcile/scf_timer.json": (("scf",), ("timer", True)),
+    "publish_guardrail/cts_publish.json": (("functiongraph",), ("batch", 1, 0)),
+    "publish_guardrail/cts_batch_publish.json": (("functiongraph",), ("batch", 1, 0)),
+    "publish_guardrail/eventgrid_publish.json": (("functiongraph",), ("batch", 1, 0)),
 }
 ALL_PLATFORMS = ("functiongraph", "scf")
 CASES = [(s, p) for s, (platforms, _) in EXPECTED.items() for p in platforms]

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 __all__ = [
     "RELEASE_ENV_ID",
     "AclBinding",
+    "AclOfApi",
     "AclPolicy",
     "Api",
     "ApiGroup",
@@ -204,6 +205,7 @@ class SignBinding(_Model):
     binding_time: str = ""
     sign_key: str | None = None
     sign_secret: SecretStr | None = None
+    sign_type: str = ""
 
 
 class ApiOutline(_Model):
@@ -259,6 +261,19 @@ class AclBinding(_Model):
     env_id: str
     acl_id: str
     create_time: str = ""
+
+
+class AclOfApi(_Model):
+    """An ACL policy bound to an API in one environment (3.15.6); ``bind_id`` is the binding's id."""
+
+    acl_id: str
+    acl_name: str = ""
+    acl_type: str = ""
+    entity_type: str = ""
+    env_id: str = ""
+    env_name: str = ""
+    bind_id: str = ""
+    bind_time: str = ""
 
 
 class App(_Model):

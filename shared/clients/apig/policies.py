@@ -12,6 +12,7 @@ from typing import Any
 from shared.clients.apig._core import MAX_PAGE, ApigCore, drop_none, name_filter
 from shared.clients.apig.models import (
     AclBinding,
+    AclOfApi,
     AclPolicy,
     ApiOutline,
     Page,
@@ -210,3 +211,11 @@ class PolicyOperations(ApigCore):
 
     async def unbind_acl(self, binding_id: str) -> None:
         await self._call("DELETE", "/acl-bindings/{binding_id}", {"binding_id": binding_id})
+
+    async def list_acls_of_api(
+        self, api_id: str, *, env_id: str | None = None, offset: int = 0, limit: int = 100
+    ) -> Page[AclOfApi]:
+        params = drop_none(api_id=api_id, env_id=env_id)
+        return await self._page(
+            "/acl-bindings/binded-acls", "acls", AclOfApi.model_validate, params, offset, limit
+        )
