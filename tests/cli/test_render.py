@@ -276,8 +276,9 @@ def test_serverless_devs(full: Template, tmp_path: Path) -> None:
     assert fn["environmentVariables"] == {"SHARED": "${not-interpolated}", "A": "1"}
     assert set(fn) == {
         "functionName", "handler", "runtime", "memorySize", "timeout", "agencyName", "description",
-        "environmentVariables", "code",
+        "environmentVariables", "code", "funcVpc",
     }  # fmt: skip
+    assert fn["funcVpc"] == {"vpcId": "${vars.vpcId}", "subnetId": "${vars.subnetId}"}
     assert alpha["trigger"]["triggerTypeCode"] == "APIG"
     timers = [
         s["props"]["trigger"]
@@ -304,7 +305,7 @@ def test_scf(full: Template, tmp_path: Path) -> None:
     assert inputs["src"] == {"src": "../../dist/alpha"}
     assert inputs["environment"]["variables"]["A"] == "1"
     kinds = [next(iter(e)) for e in inputs["events"]]
-    assert kinds.count("timer") == 3 and "apigw" in kinds and "ckafka" in kinds
+    assert kinds.count("timer") == 3 and "apigw" in kinds and "ckafka" not in kinds
     crons = {
         e["timer"]["parameters"]["name"]: e["timer"]["parameters"]["cronExpression"]
         for e in inputs["events"]
@@ -316,12 +317,10 @@ def test_scf(full: Template, tmp_path: Path) -> None:
         "alpha_every5": "0 */5 * * * * *",
     }
     assert all(len(c.split()) == 7 for c in crons.values())
-    ckafka = next(e["ckafka"]["parameters"] for e in inputs["events"] if "ckafka" in e)
-    assert ckafka == {"name": "k1", "topic": "t1", "maxMsgNum": 5000, "offset": "latest", "enable": True}
     text = rendered.files["alpha/serverless.yml"]
     cmq = next(e["cmq"]["parameters"] for e in inputs["events"] if "cmq" in e)
     assert cmq == {"name": "alerts", "enable": True}
-    for dropped in ("alpha.both", "alpha.every7", "alpha.audit", "alpha.cloud"):
+    for dropped in ("alpha.both", "alpha.every7", "alpha.audit", "alpha.cloud", "alpha.queue"):
         assert f"# not rendered: {dropped}" in text
 
 
