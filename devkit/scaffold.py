@@ -13,6 +13,7 @@ import json
 import re
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from devkit.generate_event import generate_event
 
@@ -126,6 +127,7 @@ _TEST = '''"""{name}: the scaffolded sample runs through the local runtime and s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from devkit.invoke import invoke_file
 from devkit.template import load_template
@@ -144,7 +146,7 @@ class ScaffoldError(Exception):
     """The function cannot be scaffolded here (bad name, already there, template unreadable)."""
 
 
-def _event(name: str, trigger: str) -> dict[str, object]:
+def _event(name: str, trigger: str) -> Any:
     dashed = name.replace("_", "-")
     return {
         "webhook": {"Type": "Webhook", "Properties": {"Path": f"/hooks/{dashed}", "Method": "POST"}},
