@@ -1,4 +1,4 @@
-"""``opsfn generate-event``: every envelope parses as the trigger it claims, with the body where it belongs."""
+"""``opsfn generate-event``: each envelope parses as the trigger it claims, the body where it belongs."""
 
 from __future__ import annotations
 
