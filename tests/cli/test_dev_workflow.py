@@ -274,3 +274,27 @@ def test_deploy_folder_is_ignored_by_git() -> None:
         ["git", "check-ignore", "-q", "deploy/functiongraph-terraform/main.tf.json"], cwd=REPO, check=False
     )
     assert ignored.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("idee:error=0.1", "unknown service 'idee'"),
+        ("ide:BuyLicences:error=0.1", "ide: unknown operation 'BuyLicences'"),
+        ("*:Nope:drop=0.1", "unknown operation 'Nope'"),
+    ],
+)
+def test_fault_for_an_unknown_service_or_operation_is_an_error(spec: str, message: str) -> None:
+    result = CliRunner().invoke(main, ["emulator", "--port", "65001", "--fault", spec])
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "spec", ["ide:CreateLicenses:error=0.2", "tencent_apigw:CreateService:throttle=1", "*:drop=0"]
+)
+def test_known_fault_targets_pass_the_check(spec: str) -> None:
+    from devkit.emulator.fault_targets import unknown_fault_targets
+    from devkit.emulator.faults import parse_fault_spec
+    from devkit.emulator.registry import build_emulator
+
+    assert unknown_fault_targets(build_emulator(), parse_fault_spec(spec)) == []
