@@ -322,6 +322,11 @@ class LocalRuntime:
                     urns.append(value)
         return urns
 
+    def _project_of_urns(self) -> str:
+        """The local project: that of the first SMN topic URN, so topic and callers agree."""
+        urns = self._topic_urns()
+        return urns[0].split(":")[3] if urns else DEFAULT_LOCAL_PROJECT
+
     def _defaults(self, real: bool) -> dict[str, str]:
         """Variables set for every invocation where the developer's environment leaves them unset."""
         defaults = dict(_LOCAL_DEFAULTS)
@@ -335,13 +340,12 @@ class LocalRuntime:
                 DEMO_TENCENT_SECRET_KEY,
             )
 
-            urns = self._topic_urns()
             defaults.update(
                 {
                     "HUAWEICLOUD_SDK_AK": DEMO_HUAWEI_AK,
                     "HUAWEICLOUD_SDK_SK": DEMO_HUAWEI_SK,
                     "HUAWEICLOUD_SDK_REGION": DEMO_REGION,
-                    "HUAWEICLOUD_SDK_PROJECT_ID": urns[0].split(":")[3] if urns else DEFAULT_LOCAL_PROJECT,
+                    "HUAWEICLOUD_SDK_PROJECT_ID": self._project_of_urns(),
                     "TENCENTCLOUD_SECRET_ID": DEMO_TENCENT_SECRET_ID,
                     "TENCENTCLOUD_SECRET_KEY": DEMO_TENCENT_SECRET_KEY,
                 }
@@ -349,7 +353,8 @@ class LocalRuntime:
         return {k: v for k, v in defaults.items() if not os.environ.get(k, "").strip()}
 
     def seed(self) -> list[str]:
-        """The fixture step: create what the template's configuration names (SMN topics)."""
+        """The fixture step: create what the template's configuration names (SMN topics), and demo seats
+        when a function uses CodeArts IDE (see :mod:`devkit.demo_fixtures`)."""
         smn = self.emulator.service("smn")
         seeded = []
         for urn in dict.fromkeys(self._topic_urns()):
@@ -358,6 +363,12 @@ class LocalRuntime:
             backend.region = region
             backend.create_topic(name)
             seeded.append(f"SMN topic {name}")
+        if any("role:te_admin" in fn.policies for fn in self.template.functions.values()):
+            from devkit.demo_fixtures import seed_demo_seats
+
+            key = "HUAWEICLOUD_SDK_PROJECT_ID"
+            project = os.environ.get(key) or self._base_env.get(key) or self._project_of_urns()
+            seeded.append(seed_demo_seats(self.emulator, project))
         return seeded
 
     def secret(self) -> str:

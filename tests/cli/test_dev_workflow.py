@@ -18,6 +18,7 @@ from _cli_helpers import REPO, Project
 from click.testing import CliRunner
 
 from devkit.cli import main
+from devkit.demo_fixtures import DEPARTED_USER
 from devkit.invoke import InvokeError, LocalRuntime, load_env_vars, missing_credentials
 from devkit.serve import ServeError, ServeOptions, build_app, process_queue_dir, run_serve
 from devkit.template import load_template
@@ -298,3 +299,15 @@ def test_known_fault_targets_pass_the_check(spec: str) -> None:
     from devkit.emulator.registry import build_emulator
 
     assert unknown_fault_targets(build_emulator(), parse_fault_spec(spec)) == []
+
+
+def test_reconcile_demo_on_the_embedded_emulator_has_seats_to_report() -> None:
+    """``opsfn invoke license_reconcile`` on a fresh emulator reports drift, not an empty account."""
+    event = REPO / "events" / "license_reconcile" / "timer.json"
+    args = ["invoke", "license_reconcile", "--event", str(event), "--template", str(REPO / "template.yaml")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)["result"]
+    assert report["total"] == 6 and report["bound"] == 3 and report["free"] == 2
+    assert len(report["frozen"]) == 1 and [d["user_id"] for d in report["departed"]] == [DEPARTED_USER]
+    assert "6 CodeArts IDE seats" in result.stderr
