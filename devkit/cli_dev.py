@@ -66,7 +66,7 @@ def generate_event_command(
 @click.argument("name")
 @click.option(
     "--trigger",
-    type=click.Choice(["webhook", "kafka", "timer", "cts", "eventgrid"]),
+    type=click.Choice(["webhook", "kafka", "timer", "cts", "eventgrid"]),  # devkit.scaffold.TRIGGERS
     default="webhook",
     show_default=True,
     help="The trigger the new function starts with.",

@@ -557,26 +557,32 @@ def _sdevs_trigger(
     return None
 
 
+def _sdevs_function(template: Template, name: str, fn: FunctionSpec, dist_rel: str) -> dict[str, Any]:
+    """The fgs component's ``function``: no secret in it, URNs from vars, the VPC when it needs one."""
+    function: dict[str, Any] = {
+        "functionName": name,
+        "handler": FG_HANDLER,
+        "runtime": FG_RUNTIME,
+        "memorySize": template.memory(fn),
+        "timeout": template.timeout(fn),
+        "agencyName": _agency_name(name, fn),
+        "description": fn.description,
+        "environmentVariables": plain_environment(
+            template, fn, lambda topic: smn_urn(topic, "${vars.region}", "${vars.projectId}")
+        ),
+        "code": {"codeUri": f"{dist_rel}/{name}.zip"},
+    }
+    if vpc_reasons(fn):
+        function["funcVpc"] = {"vpcId": "${vars.vpcId}", "subnetId": "${vars.subnetId}"}
+    return function
+
+
 def _serverless_devs(template: Template, out: Path, dist: Path) -> Rendered:
     rendered = Rendered()
     services: dict[str, Any] = {}
     dist_rel = _rel(out, dist)
     for name, fn in template.functions.items():
-        function = {
-            "functionName": name,
-            "handler": FG_HANDLER,
-            "runtime": FG_RUNTIME,
-            "memorySize": template.memory(fn),
-            "timeout": template.timeout(fn),
-            "agencyName": _agency_name(name, fn),
-            "description": fn.description,
-            "environmentVariables": plain_environment(
-                template, fn, lambda topic: smn_urn(topic, "${vars.region}", "${vars.projectId}")
-            ),
-            "code": {"codeUri": f"{dist_rel}/{name}.zip"},
-        }
-        if vpc_reasons(fn):
-            function["funcVpc"] = {"vpcId": "${vars.vpcId}", "subnetId": "${vars.subnetId}"}
+        function = _sdevs_function(template, name, fn, dist_rel)
         rendered.notes.extend(_function_notes(name, fn))
         triggers = [
             (event_name, t)
