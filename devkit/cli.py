@@ -229,7 +229,9 @@ def serve(template_path: Path, **options: Any) -> None:
     show_default=True,
     help="CPython version of the function runtime (wheels and byte code are built for it).",
 )
-@_folder_option("--out", default=Path("dist"), help="Folder for the <function>.zip files.")
+@_folder_option(
+    "--out", default=Path("dist"), help="Folder for the <function>.zip files and their unpacked <function>/."
+)
 @_folder_option(
     "--cache", help="Wheel cache (default: $XDG_CACHE_HOME/opsfn/wheels or ~/.cache/opsfn/wheels)."
 )
@@ -241,7 +243,8 @@ def package(
 
     A zip holds functions/<name>/, shared/ and only the third-party packages that function imports,
     as manylinux2014 x86_64 wheels for --python (each download announced, then cached), plus byte
-    code for that version when a matching interpreter is installed. Zips over 5 MB are flagged.
+    code for that version when a matching interpreter is installed. Zips over 5 MB are flagged. The
+    unpacked tree stays next to each zip: the SCF target's `src` uploads that folder.
     """
     import os
 
@@ -275,6 +278,7 @@ def package(
         click.echo(
             f"  {result.path}  {result.size / 1024 / 1024:.2f} MB  [{', '.join(result.distributions)}]{flag}"
         )
+        click.echo(f"  {result.path.with_suffix('')}{os.sep}  the same files unpacked (SCF's src)")
     if over:
         click.echo(f"warning: {', '.join(over)} over 5 MB", err=True)
 

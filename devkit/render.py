@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from devkit.render_needs import (
+    VPC_ACCESS_ACTIONS,
     apig_timeout_ms,
     broad_role_notes,
     huawei_needs,
@@ -276,7 +277,36 @@ def _tf_secrets(fn: FunctionSpec) -> dict[str, str]:
     return {key: f"${{var.{key.lower()}}}" for key in secret_names(fn)}
 
 
-def _tf_iam(name: str, fn: FunctionSpec, resources: dict[str, dict[str, Any]]) -> None:
+def _tf_vpc_role(name: str, resources: dict[str, dict[str, Any]], *, always: bool) -> str:
+    """A role with exactly the VPC actions FunctionGraph needs to attach ``name`` to the VPC; created only
+    when the function sits in one (``var.vpc_id`` set) unless ``always``. Returns the role-name reference
+    (a list expression when conditional)."""
+    role: dict[str, Any] = {
+        "name": f"opsfn-{_dash(name)}-vpc-access",
+        "description": f"opsfn {name}: attach the function to its VPC subnet (FunctionGraph VPC access)",
+        "type": "XA",
+        "policy": json.dumps(policy_document(list(VPC_ACCESS_ACTIONS)), sort_keys=True),
+    }
+    if always:
+        resources["huaweicloud_identity_role"][f"{name}_vpc"] = role
+        return f"${{huaweicloud_identity_role.{name}_vpc.name}}"
+    resources["huaweicloud_identity_role"][f"{name}_vpc"] = {"count": '${var.vpc_id != "" ? 1 : 0}', **role}
+    return f"huaweicloud_identity_role.{name}_vpc[*].name"
+
+
+def _tf_project_roles(roles: list[str], vpc_role: str, always: bool) -> list[str] | str:
+    """The agency's project roles plus the VPC role: a list, or a ``concat`` expression when conditional."""
+    if always:
+        return [*roles, vpc_role]
+    listed = ", ".join(r[2:-1] if r.startswith("${") else json.dumps(r) for r in roles)
+    return f"${{concat([{listed}], {vpc_role})}}"
+
+
+def _tf_iam(
+    name: str, fn: FunctionSpec, resources: dict[str, dict[str, Any]], *, vpc_required: bool = False
+) -> None:
+    """The function's agency: its actions in custom roles (project / global), its system roles, and the
+    VPC access role (every function sits in the VPC when one is required, else when ``var.vpc_id`` is set)."""
     project, global_, roles = _split_policies(fn.policies)
     project_roles = list(roles)
     domain_roles: list[str] = []
@@ -300,7 +330,14 @@ def _tf_iam(name: str, fn: FunctionSpec, resources: dict[str, dict[str, Any]]) -
         "name": _agency_name(name, fn),
         "description": f"FunctionGraph agency of opsfn function {name}",
         "delegated_service_name": "op_svc_cff",
-        "project_role": [{"project": "${var.region}", "roles": project_roles}] if project_roles else [],
+        "project_role": [
+            {
+                "project": "${var.region}",
+                "roles": _tf_project_roles(
+                    project_roles, _tf_vpc_role(name, resources, always=vpc_required), vpc_required
+                ),
+            }
+        ],
         "domain_roles": domain_roles,
     }
     resources["huaweicloud_identity_agency"][name] = agency
@@ -440,13 +477,14 @@ def _terraform(template: Template, out: Path, dist: Path) -> Rendered:
     }
     locals_: dict[str, Any] = {}
     dist_rel = _rel(out, dist)
+    vpc_required = any(vpc_reasons(fn) for fn in template.functions.values())
     for name, fn in template.functions.items():
         locals_[f"env_{name}"] = plain_environment(
             template, fn, lambda topic: smn_urn(topic, "${var.region}", "${var.project_id}"), _tf_escape
         )
         locals_[f"secrets_{name}"] = _tf_secrets(fn)
         resources["huaweicloud_fgs_function"][name] = _tf_function(template, name, fn, dist_rel)
-        _tf_iam(name, fn, resources)
+        _tf_iam(name, fn, resources, vpc_required=vpc_required)
         _tf_triggers(template, name, fn, resources, rendered.notes)
         rendered.notes.extend(_function_notes(name, fn))
     doc: dict[str, Any] = {
@@ -635,6 +673,8 @@ def _sdevs_agencies(template: Template) -> dict[str, Any]:
     agencies: dict[str, Any] = {}
     for name, fn in template.functions.items():
         project, global_, roles = _split_policies(fn.policies)
+        if vpc_reasons(fn):  # s.yaml gives it funcVpc: its agency must attach it to the subnet
+            project = [*project, *VPC_ACCESS_ACTIONS]
         if not (project or global_ or roles):
             continue
         entry = agencies.setdefault(

@@ -18,6 +18,7 @@ __all__ = [
     "APIG_DEFAULT_MAX_MS",
     "APIG_MAX_MS",
     "SECRET_VARIABLES",
+    "VPC_ACCESS_ACTIONS",
     "apig_timeout_ms",
     "broad_role_notes",
     "huawei_needs",
@@ -31,6 +32,16 @@ __all__ = [
 # Secret variables: their values never appear in a rendered file. The webhook secret signs what the
 # portal sends; the idempotency store URL of a DCS Redis carries its password.
 SECRET_VARIABLES = ("OPSFN_WEBHOOK_SECRET", "OPSFN_IDEMPOTENCY_STORE")
+# What FunctionGraph's agency needs to attach a function to a VPC: the least permissions of the user guide's
+# "Configuring the Network" (functiongraph_01_0222, Table 1: create/query/delete the function's port, query
+# the VPC and the subnet); the API reference's coarser "vpc:subnets:get, vpc:ports:*" grants no less.
+VPC_ACCESS_ACTIONS = (
+    "vpc:ports:create",
+    "vpc:ports:delete",
+    "vpc:ports:get",
+    "vpc:subnets:get",
+    "vpc:vpcs:get",
+)
 # APIG backend timeout (ms): the instance feature `backend_timeout` defaults to a 60000 ms ceiling and can
 # be raised to 600000 ms (APIG API reference, ApiFuncCreate.timeout and the instance features table).
 APIG_DEFAULT_MAX_MS = 60_000

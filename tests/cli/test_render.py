@@ -82,6 +82,8 @@ PROVIDER_ARGUMENTS: dict[str, set[str]] = {
         "enterprise_project_roles",
     },
 }
+# Terraform's own meta-arguments, valid on every resource whatever the provider's schema.
+TERRAFORM_META_ARGUMENTS = {"count", "for_each", "depends_on", "provider", "lifecycle"}
 BLOCK_ARGUMENTS = {
     "timer": {"name", "schedule_type", "schedule", "additional_information"},
     "smn": {"topic_urn"},
@@ -181,7 +183,7 @@ def _check_arguments(doc: dict[str, Any]) -> None:
     for kind, resources in doc["resource"].items():
         allowed = PROVIDER_ARGUMENTS[kind]
         for name, body in resources.items():
-            unknown = set(body) - allowed
+            unknown = set(body) - allowed - TERRAFORM_META_ARGUMENTS
             assert not unknown, f"{kind}.{name}: {unknown}"
             for block, block_allowed in BLOCK_ARGUMENTS.items():
                 for item in body.get(block, []):
@@ -241,10 +243,17 @@ def test_terraform_full(full: Template, tmp_path: Path) -> None:
     agency = res["huaweicloud_identity_agency"]["alpha"]
     assert agency["delegated_service_name"] == "op_svc_cff"
     assert agency["project_role"] == [
-        {"project": "${var.region}", "roles": ["te_admin", "${huaweicloud_identity_role.alpha.name}"]}
+        {
+            "project": "${var.region}",
+            "roles": [
+                "te_admin",
+                "${huaweicloud_identity_role.alpha.name}",
+                "${huaweicloud_identity_role.alpha_vpc.name}",  # alpha's Kafka trigger puts it in the VPC
+            ],
+        }
     ]
     assert agency["domain_roles"] == ["${huaweicloud_identity_role.alpha_global.name}"]
-    assert "beta" not in roles
+    assert "beta" not in roles and "beta_vpc" in roles  # in the VPC too (var.vpc_id is required)
     # Nothing silently dropped.
     assert any("alpha.both" in note for note in rendered.notes)
     assert "alpha.both" in doc["//"]

@@ -29,7 +29,7 @@ import yaml
 from _cli_helpers import REPO
 
 from devkit.render import render
-from devkit.render_needs import SECRET_VARIABLES
+from devkit.render_needs import SECRET_VARIABLES, VPC_ACCESS_ACTIONS
 from devkit.template import KafkaEvent, Template, WebhookEvent, load_template
 
 TARGETS = ("functiongraph-terraform", "serverless-devs", "scf")
@@ -198,6 +198,64 @@ def test_no_kafka_no_required_vpc(tmp_path: Path) -> None:
     doc = json.loads(_render(template, "functiongraph-terraform", tmp_path)[0]["main.tf.json"])
     assert doc["variable"]["vpc_id"]["default"] == ""
     assert "vpcId" not in yaml.safe_load(_render(template, "serverless-devs", tmp_path)[0]["s.yaml"])["vars"]
+
+
+def _policy_actions(role: dict[str, Any]) -> list[str]:
+    statement = json.loads(role["policy"])["Statement"]
+    assert len(statement) == 1 and statement[0]["Effect"] == "Allow"
+    return list(statement[0]["Action"])
+
+
+@pytest.mark.parametrize("function", REPO_FUNCTIONS)
+def test_functions_in_a_vpc_get_exactly_the_vpc_access_actions(function: str, tmp_path: Path) -> None:
+    """FunctionGraph attaches a function to its subnet with the agency's rights (functiongraph_01_0222,
+    Table 1): the rendered agency holds exactly those actions, in a role of their own, when it is in a VPC."""
+    from test_render import _check_arguments
+
+    vpc = sorted(VPC_ACCESS_ACTIONS)
+    assert vpc == ["vpc:ports:create", "vpc:ports:delete", "vpc:ports:get", "vpc:subnets:get", "vpc:vpcs:get"]
+    doc = json.loads(_render(REPO_TEMPLATE, "functiongraph-terraform", tmp_path)[0]["main.tf.json"])
+    _check_arguments(doc)
+    roles = doc["resource"]["huaweicloud_identity_role"]
+    # The repository's template has Kafka functions, so the VPC is required and every function sits in it.
+    assert _policy_actions(roles[f"{function}_vpc"]) == vpc and "count" not in roles[f"{function}_vpc"]
+    (grant,) = doc["resource"]["huaweicloud_identity_agency"][function]["project_role"]
+    assert f"${{huaweicloud_identity_role.{function}_vpc.name}}" in grant["roles"]
+    # Serverless Devs puts only the Kafka functions in the VPC (funcVpc): only their agencies get the actions.
+    agencies = json.loads(_render(REPO_TEMPLATE, "serverless-devs", tmp_path)[0]["agencies.json"])
+    kafka = any(isinstance(e, KafkaEvent) for e in REPO_TEMPLATE.functions[function].events.values())
+    held = {
+        action
+        for entry in agencies.values()
+        if function in entry["functions"]
+        for action in entry.get("project_policy", {"Statement": [{"Action": []}]})["Statement"][0]["Action"]
+    }
+    assert (set(vpc) <= held) is kafka
+
+
+def test_optional_vpc_grants_follow_var_vpc_id(tmp_path: Path) -> None:
+    """Without a Kafka function the VPC is optional (a DCS store): the VPC role exists, and is granted,
+    only when var.vpc_id is set - nothing beyond the template's policies otherwise."""
+    from test_render import _check_arguments
+
+    template = _small().model_copy(update={"functions": {"quiet": _small().functions["quiet"]}}, deep=True)
+    doc = json.loads(_render(template, "functiongraph-terraform", tmp_path)[0]["main.tf.json"])
+    _check_arguments(doc)
+    role = doc["resource"]["huaweicloud_identity_role"]["quiet_vpc"]
+    assert role["count"] == '${var.vpc_id != "" ? 1 : 0}'
+    assert _policy_actions(role) == sorted(VPC_ACCESS_ACTIONS)
+    (grant,) = doc["resource"]["huaweicloud_identity_agency"]["quiet"]["project_role"]
+    assert grant["roles"] == "${concat([], huaweicloud_identity_role.quiet_vpc[*].name)}"
+    assert "agencies.json" not in _render(template, "serverless-devs", tmp_path)[0]  # no grant, no VPC
+
+
+def test_validate_still_accepts_the_template() -> None:
+    from click.testing import CliRunner
+
+    from devkit.cli import main
+
+    result = CliRunner().invoke(main, ["validate", "--template", str(REPO / "template.yaml")])
+    assert result.exit_code == 0, result.output
 
 
 # ------------------------------------------------------------------------------------------------- SCF
