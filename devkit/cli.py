@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from devkit.cli_dev import generate_event_command, init_command
 from devkit.emulator.command import emulator_command
 
 __all__ = ["main"]
@@ -78,6 +79,8 @@ def main() -> None:
 
 
 main.add_command(emulator_command)
+main.add_command(generate_event_command)
+main.add_command(init_command)
 
 
 @main.command()
@@ -134,6 +137,14 @@ def validate(template_path: Path, production: bool) -> None:
 @click.option("--context-json", default=None, help="Extra context fields as JSON (request_id, timeout...).")
 @_TARGET_OPTION
 @click.option("--no-sign", is_flag=True, help="Do not sign sample webhooks (to see a 401).")
+@click.option(
+    "--env-vars",
+    "env_vars",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help='JSON file of variables, like SAM: {"Parameters": {global}, "<function>": {its own}}.',
+)
+@click.option("--fail-on-error", is_flag=True, help="Exit 1 when the function answers an error.")
 @_TEMPLATE_OPTION
 def invoke(
     name: str,
@@ -142,10 +153,16 @@ def invoke(
     context_json: str | None,
     target: str,
     no_sign: bool,
+    env_vars: Path | None,
+    fail_on_error: bool,
     template_path: Path,
 ) -> None:
-    """Run function NAME once on an event and print the platform response JSON."""
-    from devkit.invoke import InvokeError, invoke_file, log_to_stderr
+    """Run function NAME once on an event and print the platform response JSON.
+
+    The exit code is 0 whatever the function answered, unless --fail-on-error: then an error status
+    (4xx/5xx, a failed timer or event, failed queue records) exits 1, for scripts and CI.
+    """
+    from devkit.invoke import InvokeError, invoke_file, load_env_vars, log_to_stderr
 
     log_to_stderr()
     template = _load(template_path)
@@ -164,10 +181,13 @@ def invoke(
             target=target,
             sign=not no_sign,
             echo=lambda line: click.echo(line, err=True),
+            env_overrides=load_env_vars(env_vars, name) if env_vars else None,
         )
     except (InvokeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(result.response, indent=2, ensure_ascii=False))
+    if fail_on_error and not result.ok:
+        raise SystemExit(1)
 
 
 @main.command()
@@ -218,7 +238,9 @@ def serve(template_path: Path, **options: Any) -> None:
     show_default=True,
     help="CPython version of the function runtime (wheels and byte code are built for it).",
 )
-@_folder_option("--out", default=Path("dist"), help="Folder for the <function>.zip files.")
+@_folder_option(
+    "--out", default=Path("dist"), help="Folder for the <function>.zip files and their unpacked <function>/."
+)
 @_folder_option(
     "--cache", help="Wheel cache (default: $XDG_CACHE_HOME/opsfn/wheels or ~/.cache/opsfn/wheels)."
 )
@@ -242,12 +264,17 @@ def package(
 
     A zip holds functions/<name>/, shared/ and only the third-party packages that function imports,
     as manylinux2014 x86_64 wheels for --python (each download announced, then cached), plus byte
-    code for that version when a matching interpreter is installed. Zips over 5 MB are flagged.
+    code for that version when a matching interpreter is installed. Zips over 5 MB are flagged. The
+    unpacked tree stays next to each zip: the SCF target's `src` uploads that folder.
     """
     import os
 
-    from devkit.package import PackageError, build_package
+    from devkit.package import PackageError, build_package, check_python_version
 
+    try:
+        check_python_version(python_version)
+    except PackageError as exc:
+        raise click.ClickException(str(exc)) from None
     template = _load(template_path)
     root = _root(template_path)
     unknown = [n for n in names if n not in template.functions]
@@ -279,6 +306,7 @@ def package(
         click.echo(
             f"  {result.path}  {result.size / 1024 / 1024:.2f} MB  [{', '.join(result.distributions)}]{flag}"
         )
+        click.echo(f"  {result.path.with_suffix('')}{os.sep}  the same files unpacked (SCF's src)")
     if over:
         click.echo(f"warning: {', '.join(over)} over 5 MB", err=True)
 
@@ -319,25 +347,27 @@ def render(target: str, out: Path | None, dist: Path, scf_region: str, template_
 
 
 @main.command()
-@click.argument("path")
+@click.argument("path", required=False)
 @click.option(
     "--data",
     "data_file",
     type=click.File("rb"),
     default="-",
     show_default=True,
-    help="Body to send (a file, or - for standard input).",
+    help="Body to send (a file, or - for standard input); a sample event's body is extracted from it.",
 )
 @click.option(
     "--url", default="http://127.0.0.1:8700", show_default=True, help="Where `opsfn serve` listens."
 )
 @click.option("--method", default="POST", show_default=True, help="HTTP method of the webhook route.")
 @click.option("--id", "msg_id", help="webhook-id to send (repeat one to act out a sender's redelivery).")
-def send(path: str, data_file: Any, url: str, method: str, msg_id: str | None) -> None:
+def send(path: str | None, data_file: Any, url: str, method: str, msg_id: str | None) -> None:
     """Sign a body as a Standard Webhook and send it to PATH on `opsfn serve`; print the answer.
 
-    The secret is OPSFN_WEBHOOK_SECRET (the first one when several are listed), else the documented local
-    development secret - the same one `opsfn serve` and `opsfn invoke` verify against.
+    --data may be a plain body or a sample event (events/<function>/webhook.json): the body is taken
+    out of the envelope, and PATH defaults to the envelope's path. The secret is OPSFN_WEBHOOK_SECRET
+    (the first one when several are listed), else the documented local development secret - the same
+    one `opsfn serve` and `opsfn invoke` verify against.
     """
     import os
     import time
@@ -345,10 +375,17 @@ def send(path: str, data_file: Any, url: str, method: str, msg_id: str | None) -
 
     import httpx
 
-    from devkit.invoke import signing_secret
+    from devkit.invoke import InvokeError, check_webhook_secrets, signing_secret, webhook_body
     from shared.verify import sign_standard_webhook
 
-    body = data_file.read()
+    try:
+        check_webhook_secrets(os.environ)
+    except InvokeError as exc:
+        raise click.ClickException(str(exc)) from None
+    body, envelope_path = webhook_body(data_file.read())
+    path = path or envelope_path
+    if not path:
+        raise click.ClickException("give PATH (e.g. /hooks/license/purchase) or a sample event as --data")
     headers = sign_standard_webhook(
         signing_secret(os.environ), msg_id or f"msg_{uuid.uuid4().hex}", int(time.time()), body
     )

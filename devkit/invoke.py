@@ -43,13 +43,17 @@ __all__ = [
     "InvokeError",
     "InvokeResult",
     "LocalRuntime",
+    "check_webhook_secrets",
     "function_settings",
     "invoke_file",
+    "load_env_vars",
     "log_to_stderr",
+    "missing_credentials",
     "sign_event",
     "signing_secret",
     "to_platform",
     "uses_real_endpoints",
+    "webhook_body",
 ]
 
 DEV_WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"opsfn-local-development-secret!!").decode()
@@ -112,6 +116,58 @@ def signing_secret(env: Mapping[str, str]) -> str:
     return secrets[0] if secrets else DEV_WEBHOOK_SECRET
 
 
+def check_webhook_secrets(env: Mapping[str, str]) -> None:
+    """Refuse a malformed ``OPSFN_WEBHOOK_SECRET`` before anything is sent or served.
+
+    Found late, it is a traceback in ``opsfn send`` or a 500 for every webhook ``opsfn serve`` answers;
+    found here, it is one line naming the variable and which entry is wrong (never its value).
+    """
+    from shared.verify import sign_standard_webhook
+
+    for index, secret in enumerate(function_settings(env, "OPSFN_WEBHOOK_SECRET").webhook_secrets):
+        try:
+            sign_standard_webhook(secret, "msg_check", 0, b"")
+        except ValueError as exc:
+            raise InvokeError(f"OPSFN_WEBHOOK_SECRET entry {index + 1}: {exc}") from None
+
+
+_CREDENTIALS = {
+    "Huawei Cloud": ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_PROJECT_ID"),
+    "Tencent Cloud": ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"),
+}
+
+
+def missing_credentials(env: Mapping[str, str]) -> dict[str, list[str]]:
+    """Per cloud, the credential variables that are unset (a cloud with all of them set is left out)."""
+    found = {}
+    for cloud, names in _CREDENTIALS.items():
+        missing = [n for n in names if not env.get(n, "").strip()]
+        if missing:
+            found[cloud] = missing
+    return found
+
+
+def load_env_vars(path: Path, function: str) -> dict[str, str]:
+    """The variables an ``--env-vars`` file gives ``function``, SAM-style: the global ``Parameters``
+    object, overridden by the object named after the function. Other functions' sections are ignored."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise InvokeError(f"{path}: cannot read the --env-vars file: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvokeError(f"{path}: --env-vars must be a JSON object of sections (Parameters, <function>)")
+    merged: dict[str, str] = {}
+    for section in ("Parameters", function):
+        values = data.get(section, {})
+        if not isinstance(values, dict):
+            raise InvokeError(f"{path}: {section} must be an object of NAME: value")
+        for key, value in values.items():
+            if not isinstance(value, (str, int, float, bool)):
+                raise InvokeError(f"{path}: {section}.{key} must be a string, number or boolean")
+            merged[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
+    return merged
+
+
 # ---------------------------------------------------------------------------------------- webhooks
 
 
@@ -124,6 +180,22 @@ def _http_body(event: Mapping[str, Any]) -> bytes | None:
     except EventParseError:
         return None
     return trigger.body if trigger.kind == "http" else None
+
+
+def webhook_body(data: bytes) -> tuple[bytes, str | None]:
+    """``(body, path)`` to send: a sample HTTP event's body and path, else ``data`` itself as the body."""
+    try:
+        event = json.loads(data)
+    except (ValueError, RecursionError):
+        return data, None
+    if not isinstance(event, dict):
+        return data, None
+    body = _http_body(event)
+    if body is None:
+        return data, None
+    from shared.triggers import parse_event
+
+    return body, parse_event(event).path or None
 
 
 def sign_event(
@@ -208,6 +280,7 @@ class LocalRuntime:
     _apps: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _base_env: dict[str, str] = field(default_factory=dict)
+    env_overrides: dict[str, str] = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
@@ -223,7 +296,7 @@ class LocalRuntime:
         self._base_env = self._defaults(real)
         reset_store_cache()
         if real:
-            self.echo("target: real cloud endpoints (credentials / OPSFN_ENDPOINT_* are configured)")
+            self.echo(_real_target_line(os.environ))
             try:
                 yield self
             finally:
@@ -249,6 +322,11 @@ class LocalRuntime:
                     urns.append(value)
         return urns
 
+    def _project_of_urns(self) -> str:
+        """The local project: that of the first SMN topic URN, so topic and callers agree."""
+        urns = self._topic_urns()
+        return urns[0].split(":")[3] if urns else DEFAULT_LOCAL_PROJECT
+
     def _defaults(self, real: bool) -> dict[str, str]:
         """Variables set for every invocation where the developer's environment leaves them unset."""
         defaults = dict(_LOCAL_DEFAULTS)
@@ -262,13 +340,12 @@ class LocalRuntime:
                 DEMO_TENCENT_SECRET_KEY,
             )
 
-            urns = self._topic_urns()
             defaults.update(
                 {
                     "HUAWEICLOUD_SDK_AK": DEMO_HUAWEI_AK,
                     "HUAWEICLOUD_SDK_SK": DEMO_HUAWEI_SK,
                     "HUAWEICLOUD_SDK_REGION": DEMO_REGION,
-                    "HUAWEICLOUD_SDK_PROJECT_ID": urns[0].split(":")[3] if urns else DEFAULT_LOCAL_PROJECT,
+                    "HUAWEICLOUD_SDK_PROJECT_ID": self._project_of_urns(),
                     "TENCENTCLOUD_SECRET_ID": DEMO_TENCENT_SECRET_ID,
                     "TENCENTCLOUD_SECRET_KEY": DEMO_TENCENT_SECRET_KEY,
                 }
@@ -276,7 +353,8 @@ class LocalRuntime:
         return {k: v for k, v in defaults.items() if not os.environ.get(k, "").strip()}
 
     def seed(self) -> list[str]:
-        """The fixture step: create what the template's configuration names (SMN topics)."""
+        """The fixture step: create what the template's configuration names (SMN topics), and demo seats
+        when a function uses CodeArts IDE (see :mod:`devkit.demo_fixtures`)."""
         smn = self.emulator.service("smn")
         seeded = []
         for urn in dict.fromkeys(self._topic_urns()):
@@ -285,6 +363,12 @@ class LocalRuntime:
             backend.region = region
             backend.create_topic(name)
             seeded.append(f"SMN topic {name}")
+        if any("role:te_admin" in fn.policies for fn in self.template.functions.values()):
+            from devkit.demo_fixtures import seed_demo_seats
+
+            key = "HUAWEICLOUD_SDK_PROJECT_ID"
+            project = os.environ.get(key) or self._base_env.get(key) or self._project_of_urns()
+            seeded.append(seed_demo_seats(self.emulator, project))
         return seeded
 
     def secret(self) -> str:
@@ -324,7 +408,7 @@ class LocalRuntime:
 
     @contextlib.contextmanager
     def _environment(self, fn: FunctionSpec) -> Iterator[None]:
-        overlay = {**self._base_env, **self.template.environment(fn)}
+        overlay = {**self._base_env, **self.template.environment(fn), **self.env_overrides}
         saved = {k: os.environ.get(k) for k in overlay}
         os.environ.update(overlay)
         try:
@@ -394,6 +478,15 @@ class LocalRuntime:
         return InvokeResult(name, trigger, response, int(status) if status is not None else None, duration)
 
 
+def _real_target_line(env: Mapping[str, str]) -> str:
+    """What the real-cloud target has to work with; names the missing credentials instead of assuming."""
+    missing = missing_credentials(env)
+    if not missing:
+        return "target: real cloud endpoints (credentials configured)"
+    gaps = "; ".join(f"{cloud}: {', '.join(names)}" for cloud, names in missing.items())
+    return f"target: real cloud endpoints - credentials missing ({gaps}); calls to that cloud will be refused"
+
+
 def log_to_stderr() -> None:
     """Send the functions' JSON log lines to stderr so stdout carries only the CLI's own output."""
     import sys
@@ -419,6 +512,7 @@ def invoke_file(
     target: str = "auto",
     sign: bool = True,
     echo: Callable[[str], None] = lambda _: None,
+    env_overrides: Mapping[str, str] | None = None,
 ) -> InvokeResult:
     """``opsfn invoke``: one invocation against a fresh embedded emulator (or real endpoints)."""
     try:
@@ -429,7 +523,7 @@ def invoke_file(
         raise InvokeError(f"{event_path}: cannot read the event: JSON nested too deeply") from None
     if not isinstance(event, dict):
         raise InvokeError(f"{event_path}: the event must be a JSON object")
-    runtime = LocalRuntime(template, root, target=target, echo=echo)
+    runtime = LocalRuntime(template, root, target=target, echo=echo, env_overrides=dict(env_overrides or {}))
     runtime.function(name)
     with runtime.running():
         result = runtime.invoke(

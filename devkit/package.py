@@ -42,6 +42,7 @@ __all__ = [
     "PackageError",
     "PackageResult",
     "build_package",
+    "check_python_version",
     "download_wheels",
     "missing_requirements",
     "scan_imports",
@@ -61,6 +62,16 @@ PLATFORM = "manylinux2014_x86_64"
 
 class PackageError(Exception):
     """Packaging failed; the message says which function and why."""
+
+
+# CPython versions the platforms run and the runtime dependencies ship wheels for.
+SUPPORTED_PYTHONS = ("3.9", "3.10", "3.11", "3.12")
+
+
+def check_python_version(version: str) -> None:
+    """Refuse a ``--python`` outside 3.9-3.12 before any download (pip would fail late and obscurely)."""
+    if version not in SUPPORTED_PYTHONS:
+        raise PackageError(f"--python {version!r}: expected one of {', '.join(SUPPORTED_PYTHONS)}")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devkit.render_needs import (
+    VPC_ACCESS_ACTIONS,
+    apig_timeout_ms,
+    broad_role_notes,
+    huawei_needs,
+    plain_environment,
+    secret_names,
+    smn_urn,
+    uses_topic_urns,
+    vpc_reasons,
+)
 from devkit.template import (
     CtsEvent,
     EventGridEvent,
@@ -212,12 +223,6 @@ def _fg_schedule(props: TimerProps) -> tuple[str, str]:
     return "Rate", _fg_rate(props.rate or "")
 
 
-def _smn_topic_urn(topic: str, region: str, project: str) -> str:
-    """SMN triggers need the topic's URN: a bare topic name (as the template allows) is completed with
-    the deployment's region and project id, given as the target's own variable references."""
-    return topic if topic.startswith("urn:smn:") else f"urn:smn:{region}:{project}:{topic}"
-
-
 def _tf_escape(value: str) -> str:
     """Terraform JSON strings interpolate ``${`` and ``%{``; literal text must double them."""
     return value.replace("${", "$${").replace("%{", "%%{")
@@ -246,6 +251,10 @@ def _rel(out: Path, target: Path) -> str:
 
 
 def _tf_function(template: Template, name: str, fn: FunctionSpec, dist_rel: str) -> dict[str, Any]:
+    """The function resource: plain variables in ``user_data``, secrets only in ``encrypted_user_data``
+    (from sensitive Terraform variables), and the VPC from variables (required for a Kafka trigger,
+    else used when ``var.vpc_id`` is set, e.g. for a DCS Redis store)."""
+    in_vpc = bool(vpc_reasons(fn))
     return {
         "name": name,
         "app": "default",
@@ -259,10 +268,47 @@ def _tf_function(template: Template, name: str, fn: FunctionSpec, dist_rel: str)
         "description": _tf_escape(fn.description),
         "agency": f"${{huaweicloud_identity_agency.{name}.name}}",
         "user_data": f"${{jsonencode(local.env_{name})}}",
+        "encrypted_user_data": f"${{jsonencode(local.secrets_{name})}}",
+        "vpc_id": "${var.vpc_id}" if in_vpc else '${var.vpc_id != "" ? var.vpc_id : null}',
+        "network_id": "${var.subnet_id}" if in_vpc else '${var.vpc_id != "" ? var.subnet_id : null}',
     }
 
 
-def _tf_iam(name: str, fn: FunctionSpec, resources: dict[str, dict[str, Any]]) -> None:
+def _tf_secrets(fn: FunctionSpec) -> dict[str, str]:
+    """The function's secret variables, each from a sensitive Terraform variable of the same name."""
+    return {key: f"${{var.{key.lower()}}}" for key in secret_names(fn)}
+
+
+def _tf_vpc_role(name: str, resources: dict[str, dict[str, Any]], *, always: bool) -> str:
+    """A role with exactly the VPC actions FunctionGraph needs to attach ``name`` to the VPC; created only
+    when the function sits in one (``var.vpc_id`` set) unless ``always``. Returns the role-name reference
+    (a list expression when conditional)."""
+    role: dict[str, Any] = {
+        "name": f"opsfn-{_dash(name)}-vpc-access",
+        "description": f"opsfn {name}: attach the function to its VPC subnet (FunctionGraph VPC access)",
+        "type": "XA",
+        "policy": json.dumps(policy_document(list(VPC_ACCESS_ACTIONS)), sort_keys=True),
+    }
+    if always:
+        resources["huaweicloud_identity_role"][f"{name}_vpc"] = role
+        return f"${{huaweicloud_identity_role.{name}_vpc.name}}"
+    resources["huaweicloud_identity_role"][f"{name}_vpc"] = {"count": '${var.vpc_id != "" ? 1 : 0}', **role}
+    return f"huaweicloud_identity_role.{name}_vpc[*].name"
+
+
+def _tf_project_roles(roles: list[str], vpc_role: str, always: bool) -> list[str] | str:
+    """The agency's project roles plus the VPC role: a list, or a ``concat`` expression when conditional."""
+    if always:
+        return [*roles, vpc_role]
+    listed = ", ".join(r[2:-1] if r.startswith("${") else json.dumps(r) for r in roles)
+    return f"${{concat([{listed}], {vpc_role})}}"
+
+
+def _tf_iam(
+    name: str, fn: FunctionSpec, resources: dict[str, dict[str, Any]], *, vpc_required: bool = False
+) -> None:
+    """The function's agency: its actions in custom roles (project / global), its system roles, and the
+    VPC access role (every function sits in the VPC when one is required, else when ``var.vpc_id`` is set)."""
     project, global_, roles = _split_policies(fn.policies)
     project_roles = list(roles)
     domain_roles: list[str] = []
@@ -286,13 +332,22 @@ def _tf_iam(name: str, fn: FunctionSpec, resources: dict[str, dict[str, Any]]) -
         "name": _agency_name(name, fn),
         "description": f"FunctionGraph agency of opsfn function {name}",
         "delegated_service_name": "op_svc_cff",
-        "project_role": [{"project": "${var.region}", "roles": project_roles}] if project_roles else [],
+        "project_role": [
+            {
+                "project": "${var.region}",
+                "roles": _tf_project_roles(
+                    project_roles, _tf_vpc_role(name, resources, always=vpc_required), vpc_required
+                ),
+            }
+        ],
         "domain_roles": domain_roles,
     }
     resources["huaweicloud_identity_agency"][name] = agency
 
 
-def _tf_triggers(name: str, fn: FunctionSpec, resources: dict[str, dict[str, Any]], notes: list[str]) -> None:
+def _tf_triggers(
+    template: Template, name: str, fn: FunctionSpec, resources: dict[str, dict[str, Any]], notes: list[str]
+) -> None:
     """Each event as the provider's trigger resource; one FunctionGraph cannot run is noted instead."""
     urn = f"${{huaweicloud_fgs_function.{name}.urn}}"
     for event_name, event in fn.events.items():
@@ -303,12 +358,12 @@ def _tf_triggers(name: str, fn: FunctionSpec, resources: dict[str, dict[str, Any
             body = _tf_timer(key, where, event.properties, notes)
         elif isinstance(event, SmnEvent):
             # The provider documents that SMN triggers do not support `status`.
-            topic = _smn_topic_urn(event.properties.topic, "${var.region}", "${var.project_id}")
+            topic = smn_urn(_tf_escape(event.properties.topic), "${var.region}", "${var.project_id}")
             body = {"type": "SMN", "smn": [{"topic_urn": topic}]}
         elif isinstance(event, KafkaEvent):
             body = _tf_kafka(where, event.properties, notes)
         else:
-            data, kind = _fg_event_data(name, event_name, event, _agency_name(name, fn))
+            data, kind = _fg_event_data(template, name, event_name, event, fn, notes)
             generic: dict[str, Any] = {
                 "function_urn": urn,
                 "type": kind,
@@ -351,11 +406,14 @@ def _tf_kafka(where: str, kp: KafkaProps, notes: list[str]) -> dict[str, Any]:
     return {"type": "KAFKA", "status": "ACTIVE", "kafka": [kafka]}
 
 
-def _fg_event_data(name: str, event_name: str, event: Any, agency: str) -> tuple[dict[str, Any], str]:
+def _fg_event_data(
+    template: Template, name: str, event_name: str, event: Any, fn: FunctionSpec, notes: list[str]
+) -> tuple[dict[str, Any], str]:
     """``event_data`` of the triggers only the generic trigger resource can express."""
     trigger_name = _webhook_name(name, event_name)
     if isinstance(event, WebhookEvent):
         wp = event.properties
+        timeout = _gateway_timeout(template, name, event_name, fn, notes)
         # The function verifies the webhook signature itself, so the gateway passes requests through.
         return {
             "name": trigger_name,
@@ -370,7 +428,7 @@ def _fg_event_data(name: str, event_name: str, event: Any, agency: str) -> tuple
             "req_method": wp.method,
             "backend_type": "FUNCTION",
             "type": 1,
-            "func_info": {"timeout": 5000},
+            "func_info": {"timeout": timeout},
         }, "DEDICATEDGATEWAY"
     if isinstance(event, CtsEvent):
         cp = event.properties
@@ -384,9 +442,30 @@ def _fg_event_data(name: str, event_name: str, event: Any, agency: str) -> tuple
             "channel_name": "default",
             "source_name": gp.source,
             "event_types": list(gp.types),
-            "agency": agency,
+            "agency": _agency_name(name, fn),
         }, "EVENTGRID"
     raise TypeError(f"no FunctionGraph trigger for {type(event).__name__}")
+
+
+def _gateway_timeout(
+    template: Template, name: str, event_name: str, fn: FunctionSpec, notes: list[str]
+) -> int:
+    """The gateway's backend timeout (ms) for a webhook of ``fn``; a note when APIG must be told."""
+    timeout = apig_timeout_ms(f"{name}.{event_name} (Webhook)", template.timeout(fn))
+    if timeout.note is not None and timeout.note not in notes:
+        notes.append(timeout.note)
+    return timeout.ms
+
+
+def _function_notes(name: str, fn: FunctionSpec) -> list[str]:
+    """Notes every FunctionGraph target carries for ``fn``: broad roles and why it sits in a VPC."""
+    notes = broad_role_notes(name, fn)
+    for reason in vpc_reasons(fn):
+        notes.append(
+            f"{name}: runs in the VPC/subnet of the variables for its {reason}; a function in a VPC reaches "
+            "the cloud APIs only through a NAT gateway or VPC endpoints of that VPC"
+        )
+    return notes
 
 
 def _terraform(template: Template, out: Path, dist: Path) -> Rendered:
@@ -400,16 +479,21 @@ def _terraform(template: Template, out: Path, dist: Path) -> Rendered:
     }
     locals_: dict[str, Any] = {}
     dist_rel = _rel(out, dist)
+    vpc_required = any(vpc_reasons(fn) for fn in template.functions.values())
     for name, fn in template.functions.items():
-        locals_[f"env_{name}"] = {k: _tf_escape(v) for k, v in template.environment(fn).items()}
+        locals_[f"env_{name}"] = plain_environment(
+            template, fn, lambda topic: smn_urn(topic, "${var.region}", "${var.project_id}"), _tf_escape
+        )
+        locals_[f"secrets_{name}"] = _tf_secrets(fn)
         resources["huaweicloud_fgs_function"][name] = _tf_function(template, name, fn, dist_rel)
-        _tf_iam(name, fn, resources)
-        _tf_triggers(name, fn, resources, rendered.notes)
+        _tf_iam(name, fn, resources, vpc_required=vpc_required)
+        _tf_triggers(template, name, fn, resources, rendered.notes)
+        rendered.notes.extend(_function_notes(name, fn))
     doc: dict[str, Any] = {
         "//": "Generated by `opsfn render --target functiongraph-terraform` from template.yaml; do not edit.",
         "terraform": {"required_providers": {"huaweicloud": {"source": "huaweicloud/huaweicloud"}}},
         "provider": {"huaweicloud": {"region": "${var.region}"}},
-        "variable": _tf_variables(),
+        "variable": _tf_variables(template),
         "locals": locals_,
         "resource": {kind: body for kind, body in resources.items() if body},
     }
@@ -419,16 +503,37 @@ def _terraform(template: Template, out: Path, dist: Path) -> Rendered:
     return rendered
 
 
-def _tf_variables() -> dict[str, Any]:
-    def var(description: str, kind: str = "string", default: Any = None) -> dict[str, Any]:
+def _tf_variables(template: Template) -> dict[str, Any]:
+    """The deployment's inputs. Secrets are ``sensitive`` and have no default (Terraform asks for them or
+    reads ``TF_VAR_<name>``); the VPC is required as soon as one function needs it."""
+
+    def var(
+        description: str, kind: str = "string", default: Any = None, sensitive: bool = False
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"type": kind, "description": description}
         if default is not None:
             body["default"] = default
+        if sensitive:
+            body["sensitive"] = True
         return body
 
+    fns = template.functions.values()
+    vpc_default = None if any(vpc_reasons(fn) for fn in fns) else ""
+    secrets = {
+        key.lower(): var(f"{key} of the functions (encrypted environment variable)", sensitive=True)
+        for key in dict.fromkeys(k for fn in fns for k in secret_names(fn))
+    }
     return {
         "region": var("Region (also the IAM project name the agencies are granted in)", default="cn-north-4"),
-        "project_id": var("Project id of the region, for SMN topic URNs", default=""),
+        "project_id": var(
+            "Project id of the region: SMN topic URNs are built from it",
+            default=None if uses_topic_urns(template) else "",
+        ),
+        **secrets,
+        "vpc_id": var(
+            "VPC of the functions that need one (Kafka trigger, DCS Redis store)", default=vpc_default
+        ),
+        "subnet_id": var("Subnet (network id) in vpc_id", default=vpc_default),
         "apig_instance_id": var("APIG dedicated instance exposing the webhooks", default=""),
         "apig_group_id": var("API group of the webhook APIs", default=""),
         "apig_env_id": var("APIG environment id of RELEASE", default=""),
@@ -444,7 +549,9 @@ def _sdevs(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"triggerTypeCode": kind, "status": "ACTIVE", "eventData": data}
 
 
-def _sdevs_trigger(name: str, event_name: str, event: Any, notes: list[str]) -> dict[str, Any] | None:
+def _sdevs_trigger(
+    template: Template, name: str, event_name: str, event: Any, notes: list[str]
+) -> dict[str, Any] | None:
     where = f"{name}.{event_name}"
     trigger_name = _webhook_name(name, event_name)
     if isinstance(event, TimerEvent):
@@ -470,7 +577,7 @@ def _sdevs_trigger(name: str, event_name: str, event: Any, notes: list[str]) -> 
                 "backendType": "FUNCTION",
                 "path": wp.path,
                 "method": wp.method,
-                "timeout": 5000,
+                "timeout": _gateway_timeout(template, name, event_name, template.functions[name], notes),
             },
         )
     if isinstance(event, KafkaEvent):
@@ -484,10 +591,30 @@ def _sdevs_trigger(name: str, event_name: str, event: Any, notes: list[str]) -> 
             },
         )
     if isinstance(event, SmnEvent):
-        topic = _smn_topic_urn(event.properties.topic, "${vars.region}", "${vars.projectId}")
+        topic = smn_urn(event.properties.topic, "${vars.region}", "${vars.projectId}")
         return _sdevs("SMN", {"topicUrn": topic})
     notes.append(f"not rendered: {where} ({type(event).__name__}): the fgs component has no such trigger")
     return None
+
+
+def _sdevs_function(template: Template, name: str, fn: FunctionSpec, dist_rel: str) -> dict[str, Any]:
+    """The fgs component's ``function``: no secret in it, URNs from vars, the VPC when it needs one."""
+    function: dict[str, Any] = {
+        "functionName": name,
+        "handler": FG_HANDLER,
+        "runtime": FG_RUNTIME,
+        "memorySize": template.memory(fn),
+        "timeout": template.timeout(fn),
+        "agencyName": _agency_name(name, fn),
+        "description": fn.description,
+        "environmentVariables": plain_environment(
+            template, fn, lambda topic: smn_urn(topic, "${vars.region}", "${vars.projectId}")
+        ),
+        "code": {"codeUri": f"{dist_rel}/{name}.zip"},
+    }
+    if vpc_reasons(fn):
+        function["funcVpc"] = {"vpcId": "${vars.vpcId}", "subnetId": "${vars.subnetId}"}
+    return function
 
 
 def _serverless_devs(template: Template, out: Path, dist: Path) -> Rendered:
@@ -495,21 +622,12 @@ def _serverless_devs(template: Template, out: Path, dist: Path) -> Rendered:
     services: dict[str, Any] = {}
     dist_rel = _rel(out, dist)
     for name, fn in template.functions.items():
-        function = {
-            "functionName": name,
-            "handler": FG_HANDLER,
-            "runtime": FG_RUNTIME,
-            "memorySize": template.memory(fn),
-            "timeout": template.timeout(fn),
-            "agencyName": _agency_name(name, fn),
-            "description": fn.description,
-            "environmentVariables": template.environment(fn),
-            "code": {"codeUri": f"{dist_rel}/{name}.zip"},
-        }
+        function = _sdevs_function(template, name, fn, dist_rel)
+        rendered.notes.extend(_function_notes(name, fn))
         triggers = [
             (event_name, t)
             for event_name, event in fn.events.items()
-            if (t := _sdevs_trigger(name, event_name, event, rendered.notes)) is not None
+            if (t := _sdevs_trigger(template, name, event_name, event, rendered.notes)) is not None
         ]
         if not triggers:
             services[name] = {"component": "fgs", "props": {"region": "${vars.region}", "function": function}}
@@ -527,10 +645,15 @@ def _serverless_devs(template: Template, out: Path, dist: Path) -> Rendered:
             "region": "cn-north-4",
             "apigGroup": "opsfn",
             "kafka": _kafka_vars(template),
-            **({"projectId": ""} if _has_bare_smn_topic(template) else {}),
+            **_sdevs_input_vars(template),
         },
         "services": services,
     }
+    secrets = sorted({k for fn in template.functions.values() for k in secret_names(fn)})
+    rendered.notes.append(
+        f"secrets {', '.join(secrets)} are not in s.yaml: the fgs component cannot set encrypted variables; "
+        "after `s deploy` set them as encrypted environment variables of each function (docs/deploy.md)"
+    )
     agencies = _sdevs_agencies(template)
     if agencies:
         # The fgs component only names an agency (agencyName); it cannot create one. Without this
@@ -552,6 +675,8 @@ def _sdevs_agencies(template: Template) -> dict[str, Any]:
     agencies: dict[str, Any] = {}
     for name, fn in template.functions.items():
         project, global_, roles = _split_policies(fn.policies)
+        if vpc_reasons(fn):  # s.yaml gives it funcVpc: its agency must attach it to the subnet
+            project = [*project, *VPC_ACCESS_ACTIONS]
         if not (project or global_ or roles):
             continue
         entry = agencies.setdefault(
@@ -567,12 +692,15 @@ def _sdevs_agencies(template: Template) -> dict[str, Any]:
     return agencies
 
 
-def _has_bare_smn_topic(template: Template) -> bool:
-    return any(
-        isinstance(event, SmnEvent) and not event.properties.topic.startswith("urn:smn:")
-        for fn in template.functions.values()
-        for event in fn.events.values()
-    )
+def _sdevs_input_vars(template: Template) -> dict[str, str]:
+    """Inputs read from the deploying shell (``${env(NAME)}``): the project id when URNs are built from
+    it, the VPC when a function needs one."""
+    found: dict[str, str] = {}
+    if uses_topic_urns(template):
+        found["projectId"] = "${env(HUAWEICLOUD_SDK_PROJECT_ID)}"
+    if any(vpc_reasons(fn) for fn in template.functions.values()):
+        found.update(vpcId="${env(OPSFN_VPC_ID)}", subnetId="${env(OPSFN_SUBNET_ID)}")
+    return found
 
 
 def _kafka_vars(template: Template) -> dict[str, Any]:
@@ -588,7 +716,9 @@ def _kafka_vars(template: Template) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------- scf
 
 
-def _scf_event(name: str, event_name: str, event: Any, notes: list[str]) -> dict[str, Any] | None:
+def _scf_event(
+    template: Template, name: str, event_name: str, event: Any, notes: list[str]
+) -> dict[str, Any] | None:
     where = f"{name}.{event_name}"
     trigger_name = _webhook_name(name, event_name)
     if isinstance(event, TimerEvent):
@@ -615,32 +745,67 @@ def _scf_event(name: str, event_name: str, event: Any, notes: list[str]) -> dict
                             "path": wp.path,
                             "method": wp.method,
                             "function": {"isIntegratedResponse": True},
+                            # The gateway waits as long as the function may run (APIGW allows 1-1800 s).
+                            "serviceTimeout": min(template.timeout(template.functions[name]), 1800),
                         }
                     ],
                 }
             }
         }
     if isinstance(event, KafkaEvent):
-        kp = event.properties
-        return {
-            "ckafka": {
-                "parameters": {
-                    "name": kp.instance,
-                    "topic": kp.topic,
-                    "maxMsgNum": min(kp.batch_size, 10000),
-                    "offset": "latest",
-                    "enable": True,
-                }
-            }
-        }
+        # The template's instance is a Huawei DMS instance: naming it as a CKafka instance would deploy a
+        # trigger on an instance that does not exist (or, worse, on an unrelated one of the same name).
+        notes.append(
+            f"not rendered: {where} (Kafka): {event.properties.instance!r} is a Huawei DMS Kafka instance; "
+            "SCF's CKafka trigger cannot consume it. Feed the topic to SCF through a CKafka instance "
+            "(e.g. mirrored with CKafka's connector) and add its ckafka trigger by hand"
+        )
+        return None
     if isinstance(event, SmnEvent):
         # SMN's Tencent counterpart is a CMQ topic; the runtime parses SCF CMQ topic events.
         topic = event.properties.topic.rsplit(":", 1)[-1]
-        notes.append(f"{where} (Smn): rendered as a subscription to the CMQ topic {topic!r}")
+        notes.append(
+            f"{where} (Smn): rendered as a subscription to a Tencent CMQ topic named {topic!r}, which must "
+            "exist on Tencent Cloud (it is not the Huawei SMN topic)"
+        )
         return {"cmq": {"parameters": {"name": topic, "enable": True}}}
     kind = type(event).__name__.removesuffix("Event")
     notes.append(f"not rendered: {where} ({kind}): SCF has no {kind} trigger")
     return None
+
+
+_HUAWEI_INPUTS = (
+    "HUAWEICLOUD_SDK_AK",
+    "HUAWEICLOUD_SDK_SK",
+    "HUAWEICLOUD_SDK_PROJECT_ID",
+    "HUAWEICLOUD_SDK_REGION",
+)
+
+
+def _scf_environment(template: Template, fn: FunctionSpec) -> dict[str, str]:
+    """Plain variables as written; secrets and the Huawei inputs as ``${env.NAME}`` of the deploying
+    shell (or CI secret store), so no value of theirs is ever written in the file."""
+    env = plain_environment(
+        template,
+        fn,
+        lambda topic: smn_urn(topic, "${env.HUAWEICLOUD_SDK_REGION}", "${env.HUAWEICLOUD_SDK_PROJECT_ID}"),
+    )
+    from_shell = [*secret_names(fn), *(_HUAWEI_INPUTS if huawei_needs(fn) else ())]
+    return {**env, **{key: f"${{env.{key}}}" for key in from_shell}}
+
+
+def _scf_huawei_notes(name: str, fn: FunctionSpec) -> list[str]:
+    """What ``fn`` needs from Huawei Cloud when it runs on SCF, and where each piece comes from."""
+    services = huawei_needs(fn)
+    if not services:
+        return []
+    return [
+        f"{name}: calls Huawei Cloud ({', '.join(services)}) from SCF, where no Huawei agency exists: "
+        f"it needs the AK/SK of a Huawei IAM user granted exactly {', '.join(fn.policies)} (no more), "
+        "and the project id and region; all four come from the deploying shell's "
+        f"{', '.join(_HUAWEI_INPUTS)} at `sls deploy` (never written here)",
+        f"{name}: the CAM role opsfn-{_dash(name)} needs no Tencent Cloud API permission for these calls",
+    ]
 
 
 def _scf(template: Template, out: Path, dist: Path, region: str) -> Rendered:
@@ -648,13 +813,11 @@ def _scf(template: Template, out: Path, dist: Path, region: str) -> Rendered:
     for name, fn in template.functions.items():
         notes: list[str] = []
         events = [
-            e for event_name, event in fn.events.items() if (e := _scf_event(name, event_name, event, notes))
+            e
+            for event_name, event in fn.events.items()
+            if (e := _scf_event(template, name, event_name, event, notes))
         ]
-        if fn.policies:
-            notes.append(
-                f"{name}: Huawei IAM policies {', '.join(fn.policies)} have no SCF form; "
-                f"grant the CAM role opsfn-{_dash(name)} what the function calls on Tencent Cloud"
-            )
+        notes.extend(_scf_huawei_notes(name, fn))
         inputs: dict[str, Any] = {
             "src": {"src": f"{_rel(out / name, dist)}/{name}"},
             "handler": SCF_HANDLER,
@@ -663,7 +826,7 @@ def _scf(template: Template, out: Path, dist: Path, region: str) -> Rendered:
             "description": fn.description,
             "memorySize": template.memory(fn),
             "timeout": template.timeout(fn),
-            "environment": {"variables": template.environment(fn)},
+            "environment": {"variables": _scf_environment(template, fn)},
             "role": f"opsfn-{_dash(name)}",
             "events": events,
         }

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import socket
 import sys
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from devkit.invoke import InvokeResult, LocalRuntime, log_to_stderr
+from devkit.invoke import InvokeError, InvokeResult, LocalRuntime, check_webhook_secrets, log_to_stderr
 from devkit.routing import Router
 from devkit.template import Template, TimerEvent
 
@@ -336,12 +337,18 @@ def _request_json(request: _Request) -> Any:
 
 
 def _messages(items: list[Any]) -> list[str | dict[str, Any]]:
-    """Queue messages as the local envelope takes them: strings and ``{id, body}`` objects as given.
+    """Queue messages as the local envelope takes them: strings and ``{id, body}`` wrappers as given.
 
-    Anything else (a number, ``null``, a list) is that message's raw body in JSON, so the runtime
-    reports it as one failed record of the batch instead of the whole request crashing on it.
+    A plain JSON object is itself a message body (what a producer would put on the topic); only an
+    object with a ``body`` and at most an ``id`` besides is read as a wrapper. Anything else (a number,
+    ``null``, a list) is that message's raw body in JSON, so the runtime reports it as one failed record
+    of the batch instead of the whole request crashing on it.
     """
-    return [m if isinstance(m, (str, dict)) else json.dumps(m) for m in items]
+    return [m if isinstance(m, str) or _is_wrapper(m) else json.dumps(m) for m in items]
+
+
+def _is_wrapper(message: Any) -> bool:
+    return isinstance(message, dict) and "body" in message and set(message) <= {"id", "body"}
 
 
 def _function_answer(response: dict[str, Any]) -> _Answer:
@@ -401,6 +408,8 @@ class _Endpoints:
         if target not in self.runtime.template.functions or not isinstance(data, list):
             raise _Refused(400, "bad_request", _queue_help(self.runtime))
         result = await self._call(target, queue_event(_messages(data), topic=target))
+        if result.response.get("error") == "no_handler":
+            raise _Refused(404, "not_found", f"function {target!r} has no queue handler")
         return _Answer(200, _json(result.response))
 
     async def workflow(self, request: _Request) -> _Answer:
@@ -508,8 +517,9 @@ def _queue_file_target(runtime: LocalRuntime, path: Path, data: Any) -> tuple[st
         if not isinstance(messages, list):
             raise ValueError("'messages' must be a JSON array")
         return str(data["function"]), _messages(messages)
+    # `<function>*.json`, as documented: the longest function name the file name starts with.
     names = sorted(runtime.template.functions, key=len, reverse=True)
-    function = next((n for n in names if path.stem == n or path.stem.startswith(n + ".")), "")
+    function = next((n for n in names if path.stem.startswith(n)), "")
     if not isinstance(data, list):
         raise ValueError("expected a JSON array of messages or {function, messages}")
     return function, _messages(data)
@@ -527,9 +537,7 @@ def process_queue_dir(runtime: LocalRuntime, folder: Path, report: Callable[[Inv
                 runtime, path, _parse_json(path.read_text(encoding="utf-8"))
             )
             if function not in runtime.template.functions:
-                raise ValueError(
-                    f"no function for {path.name}: name it <function>.json or <function>.<n>.json"
-                )
+                raise ValueError(f"no function for {path.name}: name it <function>*.json")
             result = runtime.invoke(function, queue_event(messages, topic=function))
             report(result)
             outcome = "done" if result.ok else "failed"
@@ -620,6 +628,10 @@ def run_serve(
 ) -> None:
     """Serve until Ctrl-C, ``stop`` is set, ``--duration`` passes, or (``--once``) the first round ends."""
     log_to_stderr()
+    try:
+        check_webhook_secrets(os.environ)
+    except InvokeError as exc:
+        raise ServeError(str(exc)) from None
     stop = stop or threading.Event()
     report = _reporter(echo)
     runtime = LocalRuntime(template, root, target=options.target, echo=echo)
@@ -658,11 +670,36 @@ def run_serve(
         if options.once:
             for job in jobs:
                 fire(job, start)
+            _workflows_once(runtime, root, report, echo)
             if options.queue_dir is not None and options.queue_dir.is_dir():
                 process_queue_dir(runtime, options.queue_dir, report)
         else:
             _run_feeds(runtime, scheduler, options, stop, report, echo)
     echo("stopped")
+
+
+def _workflow_input(root: Path, function: str) -> Any:
+    """A demo input for a workflow: the first plain sample body of its first step, else ``{}``."""
+    bodies = sorted((root / "events" / function / "bodies").glob("*.json"))
+    if not bodies:
+        return {}
+    try:
+        return _parse_json(bodies[0].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _workflows_once(
+    runtime: LocalRuntime, root: Path, report: Callable[[InvokeResult], None], echo: Callable[[str], None]
+) -> None:
+    """``--once``: every workflow once, on its first step's sample body; a failure is a line, not a stop."""
+    for name, spec in runtime.template.workflows.items():
+        try:
+            run_workflow(runtime, name, _workflow_input(root, spec.steps[0].function), report)
+        except (WorkflowStepError, ValueError, RuntimeError) as exc:
+            echo(f"workflow {name}: {exc}")
+        else:
+            echo(f"workflow {name}: done")
 
 
 def _run_feeds(

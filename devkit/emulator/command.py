@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from devkit.emulator.fault_targets import unknown_fault_targets
 from devkit.emulator.faults import FAULT_KINDS, parse_fault_spec
 
 __all__ = ["emulator_command"]
@@ -86,6 +87,9 @@ def emulator_command(
     from devkit.emulator.server import serve
 
     emulator = build_emulator(faults=faults, seed=seed, ide_quota=ide_quota)
+    problems = unknown_fault_targets(emulator, [r for spec in faults for r in parse_fault_spec(spec)])
+    if problems:
+        raise click.BadParameter("; ".join(problems), param_hint="'--fault'")
     creds = emulator.credentials
     assert creds is not None
     huawei = creds.default_huawei_access()

@@ -85,7 +85,7 @@ _SPEC = re.compile(r"^(?P<service>[\w*-]+)(?::(?P<operation>[\w*-]+))?:(?P<fault
 def parse_fault_spec(spec: str) -> list[FaultRule]:
     """Parse ``service[:operation]:kind=rate[,kind=rate...]`` as given to ``opsfn emulator --fault``.
 
-    Examples: ``ide:BuyLicenses:error=0.2,throttle=0.1``, ``*:drop=0.05``, ``apig:latency=1``.
+    Examples: ``ide:CreateLicenses:error=0.2,throttle=0.1``, ``*:drop=0.05``, ``apig:latency=1``.
     """
     m = _SPEC.match(spec.strip())
     if m is None:

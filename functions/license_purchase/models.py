@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.clients.ide import DEFAULT_SPEC, KNOWN_SPECS, check_machine_code, check_user_id
+from shared.clients.ide import DEFAULT_SPEC, KNOWN_SPECS, check_machine_code, check_user_id, flatten_user
 from shared.errors import CloudError, ConflictError
 
 __all__ = ["PurchaseOptions", "PurchaseOutcome", "PurchaseRequest", "PurchaseStatus"]
@@ -50,12 +50,7 @@ class PurchaseRequest(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _nested_user(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("user"), dict):
-            user = data["user"]
-            data = {k: v for k, v in data.items() if k != "user"}
-            data.setdefault("user_id", user.get("id", user.get("user_id")))
-            data.setdefault("user_name", user.get("name", user.get("display_name", "")))
-        return data
+        return flatten_user(data)
 
     @field_validator("user_id")
     @classmethod

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.clients.ide import IdeClient, License, check_machine_code, check_user_id
+from shared.clients.ide import IdeClient, License, check_machine_code, check_user_id, flatten_user
 from shared.errors import CloudError, NotFoundError
 from shared.http import bounded_gather
 from shared.log import get_logger
@@ -29,6 +29,12 @@ class ReleaseRequest(BaseModel):
     request_id: str = Field(default="", max_length=128, pattern=r"^[A-Za-z0-9._:/-]*$")
     user_id: str | None = None
     machine_code: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nested_user(cls, data: Any) -> Any:
+        """The same user shapes as license_purchase: ``user_id`` or ``user: {id, name}``."""
+        return flatten_user(data)
 
     @field_validator("user_id")
     @classmethod

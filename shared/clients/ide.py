@@ -36,6 +36,7 @@ __all__ = [
     "LicenseStatus",
     "check_machine_code",
     "check_user_id",
+    "flatten_user",
 ]
 
 DEFAULT_SPEC = "codeartside.basic"
@@ -68,6 +69,20 @@ def check_user_id(value: str) -> str:
     if not USER_ID_PATTERN.fullmatch(value):
         raise ValueError("user_id must be 1-64 letters and digits (the IAM user id, not the display name)")
     return value
+
+
+def flatten_user(data: Any) -> Any:
+    """A request naming the user as an object (``{"user": {"id", "name"}}``, the onboarding portal's
+    shape) as the flat ``user_id`` / ``user_name`` fields; any other input is returned unchanged.
+
+    Every function taking a user accepts the same shapes, so a portal can send one payload to all.
+    """
+    if isinstance(data, dict) and isinstance(data.get("user"), dict):
+        user = data["user"]
+        data = {k: v for k, v in data.items() if k != "user"}
+        data.setdefault("user_id", user.get("id", user.get("user_id")))
+        data.setdefault("user_name", user.get("name", user.get("display_name", "")))
+    return data
 
 
 MAX_PER_ORDER = 10

@@ -265,7 +265,7 @@ class FunctionApp:
         cold, self._cold = self._cold, False
         remaining = context_remaining_seconds(context)
         deadline = None if remaining is None else time.monotonic() + remaining
-        settings = _environment_settings()
+        settings = await _environment_settings(context, platform)
         base_log = get_logger("opsfn.runtime", function=self.name)
         if isinstance(settings, Settings) and not self._checked:
             self._checked = True
@@ -382,13 +382,15 @@ class FunctionApp:
         )
 
 
-def _environment_settings() -> Settings | Exception:
-    """The environment's settings, read once per invocation, with logging configured from them at the
-    first invocation (at INFO when they are invalid: the invocation then answers the configuration error)."""
+async def _environment_settings(context: Any, platform: str | None) -> Settings | Exception:
+    """The settings, read once per invocation (the context's user data, the environment, a CSMS secret:
+    :mod:`shared.runtime.secret_sources`), with logging configured from them at the first invocation (at
+    INFO when they are invalid: the invocation then answers the configuration error)."""
     from shared.log import ensure_logging
+    from shared.runtime.secret_sources import load_settings
 
     try:
-        settings = Settings.from_env()
+        settings = await load_settings(context, platform)
     except Exception as exc:
         ensure_logging("INFO")
         return exc

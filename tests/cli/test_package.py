@@ -239,3 +239,21 @@ def test_real_function_zip_imports_on_python310(real_dist: Path, name: str, tmp_
         check=False,
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_rendered_scf_src_is_the_unpacked_package(built: Built) -> None:
+    """The SCF component uploads a folder (`src`: a local directory, or a COS bucket/key; no local zip):
+    the folder `opsfn render --target scf` names is the one `opsfn package` leaves, with the zip's files."""
+    import yaml
+
+    out = built.root / "deploy" / "scf"
+    args = ["render", "--target", "scf", "--template", str(built.root / "template.yaml"), "--out", str(out)]
+    rendered = CliRunner().invoke(main, [*args, "--dist", str(built.dist)], catch_exceptions=False)
+    assert rendered.exit_code == 0, rendered.output
+    doc = yaml.safe_load((out / "demo" / "serverless.yml").read_text(encoding="utf-8"))
+    src = (out / "demo" / doc["inputs"]["src"]["src"]).resolve()
+    assert src == (built.dist / "demo").resolve()
+    assert f"{built.dist / 'demo'}{os.sep}  the same files unpacked" in built.output
+    unpacked = {p.relative_to(src).as_posix() for p in src.rglob("*") if p.is_file()}
+    assert unpacked == set(zipfile.ZipFile(built.dist / "demo.zip").namelist())
+    assert (src / "index.py").read_bytes() == zipfile.ZipFile(built.dist / "demo.zip").read("index.py")

@@ -231,3 +231,16 @@ def test_downloads_report_progress_and_a_cache_hit_is_silent(
     again: list[str] = []
     assert package.download_wheels(["alpha==1.0", "beta==1.0"], "3.10", tmp_path, echo=again.append) == files
     assert again == []
+
+
+def test_readme_states_the_sizes_opsfn_package_prints(dist: Path) -> None:
+    """The README's "about N MB each with byte code (M MB without)" matches the zips built here."""
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8").replace("\n", " ")
+    match = re.search(r"about ([\d.]+) MB each with byte code.*?\(([\d.]+) MB when no interpreter", readme)
+    assert match is not None
+    stated = float(match[1]) if PYTHON310 is not None else float(match[2])
+    for name in TEMPLATE.functions:
+        size = (dist / f"{name}.zip").stat().st_size / 1024 / 1024  # as `opsfn package` prints it
+        assert abs(size - stated) <= 0.15, (name, round(size, 2), stated)
