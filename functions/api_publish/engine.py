@@ -33,6 +33,7 @@ class Target(Protocol):
     @property
     def label(self) -> str: ...
     async def prepare(self) -> None: ...
+    def canonical(self, spec: ApiSpec) -> ApiSpec: ...
     async def deployed(self) -> list[Deployed]: ...
     async def snapshot(self, plan: Plan, deployed: list[Deployed]) -> Snapshot: ...
     async def apply(self, plan: Plan, checkpoint: Checkpoint) -> None: ...
@@ -98,6 +99,7 @@ async def run(
                 )
             journal.write("run", key, {"phase": "recovered"})
     deployed = await target.deployed()
+    inp.desired = [target.canonical(s) for s in inp.desired]
     plan = make_plan(inp.desired, deployed, prune=inp.prune)
     if inp.mode == "plan" or plan.changes == 0:
         status = "planned" if inp.mode == "plan" else "unchanged"
@@ -182,7 +184,8 @@ async def drift(target: Target, journal: Journal, parse: Any) -> dict[str, Any]:
     last = journal.read("applied", _key(target))
     if last is None:
         return {"status": "no_baseline", "target": target.label, "drifted": 0}
-    plan = make_plan(parse(last["document"]), await target.deployed(), prune=bool(last.get("prune")))
+    desired = [target.canonical(s) for s in parse(last["document"])]
+    plan = make_plan(desired, await target.deployed(), prune=bool(last.get("prune")))
     return {
         "status": "drift" if plan.changes else "in_sync",
         "target": target.label,

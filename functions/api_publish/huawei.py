@@ -148,6 +148,10 @@ class HuaweiTarget:
             group = await self.client.get_group(self.group_id)
             self.gateway_url = f"https://{group.sl_domain}"
 
+    def canonical(self, spec: ApiSpec) -> ApiSpec:
+        """APIG holds every field of a spec as given."""
+        return spec
+
     def owns(self, api: Api) -> bool:
         return api.name.startswith(self.prefix) and (not self.tag or self.tag in api.tags)
 

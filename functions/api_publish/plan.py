@@ -68,12 +68,13 @@ def make_plan(desired: Iterable[ApiSpec], deployed: Iterable[Deployed], *, prune
     """Order: deletes, updates, creates, then the untouched (unchanged, retained) for the report."""
     wanted = {s.name: s for s in desired}
     have = {d.spec.name: d for d in deployed}
-    deletes, updates, creates, untouched = [], [], [], []
-    for name, current in have.items():
-        if not current.in_scope:
-            continue
-        if name not in wanted:
-            step = Step(action="delete" if prune else "retained", name=name, api_id=current.id)
+    deletes: list[Step] = []
+    updates: list[Step] = []
+    creates: list[Step] = []
+    untouched: list[Step] = []
+    for name, held in have.items():
+        if held.in_scope and name not in wanted:
+            step = Step(action="delete" if prune else "retained", name=name, api_id=held.id)
             (deletes if prune else untouched).append(step)
     for name, spec in wanted.items():
         current = have.get(name)

@@ -34,7 +34,7 @@ def _parse(data: bytes, where: str) -> dict[str, Any]:
         document = json.loads(data)
     except ValueError:
         try:
-            import yaml  # type: ignore[import-untyped]
+            import yaml
         except ImportError:
             raise SourceError(422, f"{where}: not JSON (YAML needs PyYAML in the package)") from None
         try:
