@@ -310,6 +310,14 @@ class HuaweiTarget:
         )
         return [done + " (its old versions were deleted with it)"], []
 
+    async def _serves(self, api_id: str, env_id: str, spec: ApiSpec) -> bool:
+        """Whether the definition in effect in the environment is ``spec``."""
+        try:
+            runtime = await self.client.get_runtime_definition(api_id, env_id)
+        except NotFoundError:
+            return False
+        return from_huawei(runtime.definition) == spec
+
     async def _undo_change(self, saved: SavedApi, current: Deployed) -> tuple[list[str], list[str]]:
         old = from_huawei(saved.definition)
         if current.spec != old:
@@ -324,6 +332,12 @@ class HuaweiTarget:
                 try:
                     await self.client.switch_version(current.id, version)
                 except NotFoundError:
+                    if current.id != saved.id:
+                        # Re-created by an earlier rollback from the recorded definition (its draft was just
+                        # checked equal to it): publishing that draft restores exactly the recorded state.
+                        if not await self._serves(current.id, env_id, old):
+                            await self.client.publish_api(current.id, env_id, remark="api_publish rollback")
+                        continue
                     problems.append(
                         f"{saved.name}: version {version} no longer exists in {env_id} "
                         "(APIG keeps at most 10 versions per API and environment)"
