@@ -25,7 +25,7 @@ RETRYABLE = ("ThrottledError", "ServerError", "CloudConnectionError")
 
 
 class Target(Protocol):
-    """A gateway scope the engine publishes to (:class:`~.huawei.HuaweiTarget`, :class:`~.tencent.TencentTarget`)."""
+    """A gateway scope the engine publishes to (``HuaweiTarget``, ``TencentTarget``)."""
 
     kind: str
     env_names: list[str]

@@ -18,7 +18,7 @@ from shared.idempotency import COMPLETED, IdempotencyRecord, IdempotencyStore
 
 __all__ = ["Journal"]
 
-_TOKEN = "api_publish-journal"
+_TOKEN = "api_publish-journal"  # noqa: S105 - a record owner tag, not a credential
 _KEEP_SECONDS = 90 * 86400.0
 
 

@@ -109,7 +109,7 @@ class Delivery(BaseModel):
 
 
 class DriftInput(BaseModel):
-    """The drift timer's input: which target to check (the same fields as a request's ``target``/``scope``)."""
+    """The drift timer's input: the target to check (fields as in a request's ``target``/``scope``)."""
 
     target: TargetSpec | None = None
     scope: Scope = Field(default_factory=Scope)

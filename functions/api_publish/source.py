@@ -74,10 +74,11 @@ def check_url(url: str, allowed: frozenset[str]) -> str:
 
 
 async def fetch_url(
-    url: str, allowed: frozenset[str], *, max_bytes: int = MAX_DOCUMENT_BYTES, seconds: float = FETCH_SECONDS
+    url: str, allowed: frozenset[str], *, max_bytes: int = MAX_DOCUMENT_BYTES, seconds: float | None = None
 ) -> dict[str, Any]:
     """Fetch and parse the document; redirects are followed only on the same allowed host."""
     host = check_url(url, allowed)
+    seconds = FETCH_SECONDS if seconds is None else seconds
     try:
         data = await asyncio.wait_for(_download(url, host, allowed, max_bytes), timeout=seconds)
     except TimeoutError:
@@ -96,8 +97,9 @@ async def _download(url: str, host: str, allowed: frozenset[str], max_bytes: int
                 async with http.stream("GET", url) as response:
                     if response.is_redirect:
                         url = urljoin(url, response.headers.get("location", ""))
-                        if check_url(url, allowed) != host:
+                        if (urlsplit(url).hostname or "").lower() != host:
                             raise SourceError(400, "document.url: redirect to another host refused")
+                        check_url(url, allowed)
                         continue
                     if response.status_code != 200:
                         raise SourceError(422, f"document.url: the host answered {response.status_code}")

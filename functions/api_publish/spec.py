@@ -8,8 +8,8 @@ the gateway adds) have no place in it, so applying a plan and planning again com
 Documents use the APIG developer guide's extensions (the ones the gateway's own export writes):
 ``x-apigateway-backend`` ``{type: HTTP|MOCK, httpEndpoints: {address, scheme, method, path, timeout},
 mockEndpoints: {result-content}}``, ``x-apigateway-match-mode``, ``x-apigateway-any-method`` and
-``security`` naming ``apig-auth-app`` / ``apig-auth-iam`` (``apig-auth-key`` for Tencent's key pair). OpenAPI 3
-documents carry the same extensions; only parameter ``schema`` types differ.
+``security`` naming ``apig-auth-app`` / ``apig-auth-iam`` (``apig-auth-key`` for Tencent's key pair).
+OpenAPI 3 documents carry the same extensions; only parameter ``schema`` types differ.
 """
 
 from __future__ import annotations

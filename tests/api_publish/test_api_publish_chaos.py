@@ -43,7 +43,9 @@ async def _nosleep(_: float) -> None:
 def _client(env: Env) -> ApigClient:
     settings = Settings.from_env()
     http = make_client(
-        settings.endpoint("apig"), settings.huawei_auth(), service="apig",
+        settings.endpoint("apig"),
+        settings.huawei_auth(),
+        service="apig",
         retry=RetryPolicy(max_attempts=2, sleep=_nosleep),
     )
     return ApigClient(http, project_id=settings.project_id, instance_id=settings.apig_instance_id)

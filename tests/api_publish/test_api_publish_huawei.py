@@ -61,7 +61,9 @@ def test_prune_false_never_deletes_and_prune_true_only_in_scope(env: Env) -> Non
 def test_a_freed_path_is_deleted_before_it_is_created_again(env: Env) -> None:
     invoke(env.request(api_doc(2), "c1"))
     doc = api_doc(1)
-    doc["paths"]["/items1"] = {"get": {"operationId": "shop_renamed", "x-apigateway-backend": {"type": "MOCK"}}}
+    doc["paths"]["/items1"] = {
+        "get": {"operationId": "shop_renamed", "x-apigateway-backend": {"type": "MOCK"}}
+    }
     status, answer = invoke(env.request(doc, "c2", prune=True))
     assert status == 200, answer
     assert [s["action"] for s in answer["plan"]][:2] == ["delete", "create"]
