@@ -183,11 +183,12 @@ async def drift(target: Target, journal: Journal, parse: Any) -> dict[str, Any]:
     await target.prepare()
     last = journal.read("applied", _key(target))
     if last is None:
-        return {"status": "no_baseline", "target": target.label, "drifted": 0}
+        return {"status": "no_baseline", "target": target.label, "drifted": 0, "dry_run": True}
     desired = [target.canonical(s) for s in parse(last["document"])]
     plan = make_plan(desired, await target.deployed(), prune=bool(last.get("prune")))
     return {
         "status": "drift" if plan.changes else "in_sync",
+        "dry_run": True,  # the drift check never changes anything
         "target": target.label,
         "commit": last["commit"],
         "drifted": plan.changes,

@@ -121,7 +121,9 @@ class HuaweiTarget:
         concurrency: int = 8,
         gateway_url: str = "",
         iam_auth: httpx.Auth | None = None,
+        group_name: str = "",
     ) -> None:
+        self.group_name = group_name
         self.client = client
         self.iam_auth = iam_auth
         self.group_id = group_id
@@ -135,7 +137,7 @@ class HuaweiTarget:
 
     @property
     def label(self) -> str:
-        return f"huawei:{self.client.instance_id or '-'}:{self.group_id}"
+        return f"huawei:{self.client.instance_id or '-'}:{self.group_id or self.group_name}"
 
     async def prepare(self) -> None:
         """Resolve environment names to ids (an unknown environment is the caller's error)."""
@@ -144,6 +146,11 @@ class HuaweiTarget:
             if env is None:
                 raise LookupError(f"environment {name!r} does not exist on the instance")
             self.env_ids[name] = env.id
+        if not self.group_id:
+            found = await self.client.find_group(self.group_name)
+            if found is None:
+                return  # planned as all-new; the first apply creates the group
+            self.group_id = found.id
         if not self.gateway_url:
             group = await self.client.get_group(self.group_id)
             self.gateway_url = f"https://{group.sl_domain}"
@@ -156,6 +163,8 @@ class HuaweiTarget:
         return api.name.startswith(self.prefix) and (not self.tag or self.tag in api.tags)
 
     async def deployed(self) -> list[Deployed]:
+        if not self.group_id:
+            return []
         apis = [a async for a in self.client.iter_apis(group_id=self.group_id)]
         mocks = [a for a in apis if self.owns(a) and a.backend_type != "HTTP"]
         details = await bounded_gather((self.client.get_api(a.id) for a in mocks), self.concurrency)
@@ -190,6 +199,10 @@ class HuaweiTarget:
 
     async def apply(self, plan: Plan, checkpoint: Checkpoint) -> None:
         """Deletes (freeing routes), then updates, then creates; a checkpoint after each phase."""
+        if not self.group_id:
+            group = await self.client.create_group(self.group_name, remark="api_publish")
+            self.group_id = group.id
+            self.gateway_url = self.gateway_url or f"https://{group.sl_domain}"
         await bounded_gather((self._remove(s.api_id) for s in plan.of("delete")), self.concurrency)
         await checkpoint("deleted")
         await bounded_gather((self._update(s.api_id, s.desired) for s in plan.of("update")), self.concurrency)

@@ -43,6 +43,8 @@ class TargetSpec(BaseModel):
     cloud: Literal["huawei", "tencent"]
     instance_id: str = Field(default="", pattern=r"^[A-Za-z0-9\-]{0,64}$")
     group_id: str = Field(default="", pattern=r"^[A-Za-z0-9\-]{0,64}$")
+    group_name: str = Field(default="", pattern=r"^([A-Za-z\u4e00-\u9fa5][A-Za-z0-9_\u4e00-\u9fa5]{2,63})?$")
+    """Huawei: the group by name instead of id; created by the first apply when it does not exist yet."""
     service_id: str = Field(default="", pattern=r"^(service-[a-z0-9]{1,32})?$")
     environments: list[str] = Field(min_length=1, max_length=10)
     gateway_url: str = Field(default="", max_length=256)
@@ -50,8 +52,8 @@ class TargetSpec(BaseModel):
 
     @model_validator(mode="after")
     def _scope_id(self) -> TargetSpec:
-        if self.cloud == "huawei" and not self.group_id:
-            raise ValueError("group_id is required for huawei")
+        if self.cloud == "huawei" and not (self.group_id or self.group_name):
+            raise ValueError("group_id or group_name is required for huawei")
         if self.cloud == "tencent" and not self.service_id:
             raise ValueError("service_id is required for tencent")
         for env in self.environments:

@@ -26,6 +26,7 @@ async def open_target(spec: TargetSpec, scope: Scope, settings: Settings) -> Asy
                 spec.environments,
                 prefix=scope.name_prefix,
                 tag=scope.tag,
+                group_name=spec.group_name,
                 concurrency=settings.max_concurrency,
                 gateway_url=spec.gateway_url,
                 iam_auth=settings.huawei_auth(),

@@ -38,6 +38,9 @@ EXPECTED: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
     "license_reconcile/timer.json": (("functiongraph",), ("timer", True)),
     "license_reconcile/timer_apply.json": (("functiongraph",), ("timer", False)),
     "license_reconcile/scf_timer.json": (("scf",), ("timer", True)),
+    "api_publish/plan.json": (("local", "functiongraph", "scf"), ("http", 200)),
+    "api_publish/github_push.json": (("local", "functiongraph", "scf"), ("http", 200)),
+    "api_publish/drift_timer.json": (("functiongraph",), ("timer", True)),
 }
 ALL_PLATFORMS = ("functiongraph", "scf")
 CASES = [(s, p) for s, (platforms, _) in EXPECTED.items() for p in platforms]
