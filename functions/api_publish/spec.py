@@ -1,4 +1,4 @@
-"""The gateway-neutral API definition the plan compares, and reading it from Swagger 2.0 / OpenAPI 3.0.
+"""The gateway-neutral API definition the plan compares, and reading it from Swagger 2.0 / OpenAPI 3.0 (JSON).
 
 A plan without false positives needs one canonical form for both sides of the diff: the desired document and
 what a gateway answers. :class:`ApiSpec` holds only the fields a document can state (name, method, path,
