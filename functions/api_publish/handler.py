@@ -10,22 +10,24 @@ transient failure, rolled back  503     no: the sender retries; the journal make
 rollback incomplete, retryable  503     no: the next delivery finishes the rollback first
 ==============================  ======  ===================================================================
 
-Configuration (function environment): ``OPSFN_WEBHOOK_SECRET`` (``X-Hub-Signature-256`` HMAC over the
-body, GitHub's scheme; CI jobs relaying GitLab or CodeArts pushes sign the same way),
-``OPSFN_PUBLISH_CONFIG`` (JSON: the request fields a push payload lacks), ``OPSFN_PUBLISH_ALLOWED_HOSTS``
-(comma-separated hosts a document URL may name), ``OPSFN_SMN_TOPIC_URN`` (drift reports).
+Configuration (read by :class:`shared.config.Settings`): ``OPSFN_WEBHOOK_SECRET`` is checked by the
+sender's own scheme (GitHub ``X-Hub-Signature-256`` HMAC, GitLab ``X-Gitlab-Token``, CodeArts Repo
+``X-Devcloud-Token``; see :func:`shared.verify.verify_ci_push`), ``OPSFN_PUBLISH_CONFIG`` (the request
+fields a push payload lacks), ``OPSFN_PUBLISH_ALLOWED_HOSTS`` (hosts a document URL may name),
+``OPSFN_PUBLISH_TENCENT_KEY`` / ``OPSFN_PUBLISH_HUAWEI_APP`` (smoke-check signing), ``OPSFN_SMN_TOPIC_URN``
+(drift reports).
 """
 
 from __future__ import annotations
 
-import json
-import os
+import copy
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from functions.api_publish.models import Delivery, DriftInput, PublishRequest
+from shared.config import Settings
 from shared.runtime import FunctionApp, HttpError, HttpResponse, Invocation
 
 __all__ = ["app", "handler", "main_handler"]
@@ -34,21 +36,14 @@ PACKAGE_ROOT = Path(__file__).resolve().parent
 app = FunctionApp("api_publish", idempotency_wait=60.0)
 
 
-def _environment(name: str) -> str:
-    return os.environ.get(name, "").strip()
-
-
-def _request(delivery: Delivery) -> PublishRequest:
+def _request(delivery: Delivery, settings: Settings) -> PublishRequest:
     """The full request: the plain body, or the configured fields with the pushed commit."""
     data: dict[str, Any] = dict(delivery.request)
     if delivery.form != "plain":
-        try:
-            data = json.loads(_environment("OPSFN_PUBLISH_CONFIG") or "{}")
-        except ValueError:
-            raise HttpError(500, "OPSFN_PUBLISH_CONFIG is not JSON", code="configuration") from None
-        url = (data.get("document") or {}).get("url")
-        if isinstance(url, str):
-            data["document"]["url"] = url.replace("{commit}", delivery.commit)
+        data = copy.deepcopy(dict(settings.publish_config))
+        document = data.get("document")
+        if isinstance(document, dict) and isinstance(document.get("url"), str):
+            document["url"] = document["url"].replace("{commit}", delivery.commit)
         data["commit"] = delivery.commit
     try:
         return PublishRequest.model_validate(data)
@@ -57,7 +52,7 @@ def _request(delivery: Delivery) -> PublishRequest:
         raise HttpError(400, f"invalid publish request: {fields}", code="invalid_request") from None
 
 
-@app.http(model=Delivery, verify="github", idempotency_key=lambda d: d.key())
+@app.http(model=Delivery, verify="ci_push", idempotency_key=lambda d: d.key())
 async def on_webhook(delivery: Delivery, inv: Invocation) -> HttpResponse:
     """One push or plain request: plan it, or apply, publish, smoke-test and (on failure) roll back."""
     from functions.api_publish.engine import RunInput, run
@@ -70,12 +65,9 @@ async def on_webhook(delivery: Delivery, inv: Invocation) -> HttpResponse:
 
     if delivery.deletes_branch:
         return HttpResponse(200, {"status": "ignored", "message": "branch deletion: nothing to publish"})
-    request = _request(delivery)
-    allowed = frozenset(
-        h.strip().lower() for h in _environment("OPSFN_PUBLISH_ALLOWED_HOSTS").split(",") if h.strip()
-    )
+    request = _request(delivery, inv.settings)
     try:
-        document = await load_document(request.document, PACKAGE_ROOT, allowed)
+        document = await load_document(request.document, PACKAGE_ROOT, inv.settings.publish_allowed_hosts)
         desired = parse_document(document)
     except SourceError as exc:
         raise HttpError(exc.status, str(exc), code="document_refused") from None
@@ -125,8 +117,10 @@ async def on_timer(params: DriftInput, inv: Invocation) -> dict[str, Any]:
 
     target_spec = params.target
     if target_spec is None:
-        config = json.loads(_environment("OPSFN_PUBLISH_CONFIG") or "{}")
-        target_spec = DriftInput.model_validate(config).target
+        try:
+            target_spec = DriftInput.model_validate(dict(inv.settings.publish_config)).target
+        except ValidationError:
+            raise HttpError(500, "OPSFN_PUBLISH_CONFIG holds no valid target", code="configuration") from None
     if target_spec is None:
         raise HttpError(
             400, "no target: give one in the timer input or OPSFN_PUBLISH_CONFIG", code="invalid_request"

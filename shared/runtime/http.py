@@ -27,7 +27,8 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "HttpOutcome", "HttpSpec", "run_http"]
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 """FunctionGraph's dedicated APIG trigger accepts at most a 4 MB body (usermanual functiongraph_01_0204)."""
 
-Verification = Literal["standard_webhooks", "github"]
+Verification = Literal["standard_webhooks", "github", "ci_push"]
+"""``ci_push``: GitHub signature, GitLab or CodeArts Repo token, by the header present (shared.verify)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,12 @@ def _error(status: int, body: dict[str, Any], inv: Invocation, headers: Any = No
 
 def _verify(spec: HttpSpec, inv: Invocation, calls: IdempotentCalls, guard_box: list[_TrackingGuard]) -> None:
     """Raise ``HttpError`` 401/500 unless the request carries a valid, fresh, unseen signature."""
-    from shared.verify import WebhookVerificationError, verify_github_signature, verify_standard_webhook
+    from shared.verify import (
+        WebhookVerificationError,
+        verify_ci_push,
+        verify_github_signature,
+        verify_standard_webhook,
+    )
 
     secrets = list(inv.settings.webhook_secrets)
     if not secrets:
@@ -84,6 +90,10 @@ def _verify(spec: HttpSpec, inv: Invocation, calls: IdempotentCalls, guard_box: 
     try:
         if spec.verify == "github":
             verify_github_signature(
+                trigger.body, trigger.headers, secrets, guard=guard, max_body_bytes=spec.max_body_bytes
+            )
+        elif spec.verify == "ci_push":
+            verify_ci_push(
                 trigger.body, trigger.headers, secrets, guard=guard, max_body_bytes=spec.max_body_bytes
             )
         else:
