@@ -30,6 +30,7 @@ async def open_target(spec: TargetSpec, scope: Scope, settings: Settings) -> Asy
                 concurrency=settings.max_concurrency,
                 gateway_url=spec.gateway_url,
                 iam_auth=settings.huawei_auth(),
+                app=settings.publish_huawei_app,
             )
     else:
         from functions.api_publish.tencent import TencentTarget
@@ -43,4 +44,5 @@ async def open_target(spec: TargetSpec, scope: Scope, settings: Settings) -> Asy
                 prefix=scope.name_prefix,
                 concurrency=settings.max_concurrency,
                 gateway_url=spec.gateway_url,
+                key_pair=settings.publish_tencent_key,
             )

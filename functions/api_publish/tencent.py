@@ -93,8 +93,10 @@ class TencentTarget:
         prefix: str = "",
         concurrency: int = 8,
         gateway_url: str = "",
+        key_pair: tuple[str, ...] = (),
     ) -> None:
         self.client = client
+        self.key_pair = key_pair
         self.service_id = service_id
         self.env_names = list(environments)
         self.prefix = prefix
@@ -186,13 +188,27 @@ class TencentTarget:
         return len(self.env_names)
 
     async def smoke(self, checks: Sequence[SmokeCheck], specs: dict[str, ApiSpec]) -> list[str]:
+        """Each check in each environment; ``SECRET`` APIs are signed with the configured key pair.
+
+        The key pair must be bound to a usage plan bound to the service environment (or the API): the
+        gateway refuses other keys with 401, which fails the check like any other wrong answer.
+        """
+        from shared.auth import TencentApigwKeyAuth
+
         failures: list[str] = []
+        signer = None
+        if self.key_pair:
+            signer = TencentApigwKeyAuth(self.key_pair[0], self.key_pair[1], source="api_publish")
         async with make_client(self.gateway_url, None, service="tencent-gateway") as http:
             for env in self.env_names:
                 for check in checks:
                     spec = specs[check.api]
                     moved = check.model_copy(update={"path": f"/{env}{check.path or spec.path}"})
-                    status, text = await call_gateway(http, moved, spec, {})
+                    auth = signer if spec.auth == "SECRET" else None
+                    if spec.auth == "SECRET" and auth is None:
+                        failures.append(f"{check.api} in {env}: SECRET API and no OPSFN_PUBLISH_TENCENT_KEY")
+                        continue
+                    status, text = await call_gateway(http, moved, spec, {}, auth)
                     verdict = judge(check, env, status, text)
                     if verdict:
                         failures.append(verdict)
