@@ -30,11 +30,16 @@ class SourceError(ValueError):
 
 
 def _parse(data: bytes, where: str) -> dict[str, Any]:
-    """JSON only: the runtime bundles no YAML parser (convert YAML documents in CI)."""
+    """JSON only: the runtime may import no YAML parser, and a home-made one would misread real documents.
+
+    Anything that is not JSON (YAML included) is 415 Unsupported Media Type, saying how to fix it.
+    """
     try:
         document = json.loads(data)
     except ValueError:
-        raise SourceError(422, f"{where}: not a JSON document") from None
+        raise SourceError(
+            415, f"{where}: not a JSON document (YAML is not accepted): convert to JSON, e.g. yq -o=json"
+        ) from None
     if not isinstance(document, dict):
         raise SourceError(422, f"{where}: the document must be an object")
     return document

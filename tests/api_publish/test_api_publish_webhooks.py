@@ -136,3 +136,13 @@ def test_a_token_header_never_rescues_a_forged_github_signature() -> None:
     assert verify_ci_push(body, {"X-Devcloud-Token": f" {SECRET} "}, [SECRET]) == "codearts"
     with pytest.raises(WebhookVerificationError, match="missing"):
         verify_ci_push(body, {"X-Request-Id": str(uuid.uuid4())}, [SECRET])
+
+
+def test_a_yaml_document_is_refused_with_415_saying_convert_to_json(env: Env, tmp_path: Any) -> None:
+    from functions.api_publish.source import SourceError, load_path
+
+    (tmp_path / "openapi.yaml").write_text("swagger: '2.0'\npaths: {}\n")
+    with pytest.raises(SourceError) as caught:
+        load_path("openapi.yaml", tmp_path)
+    assert caught.value.status == 415 and "convert to JSON" in str(caught.value)
+    assert env.writes() == 0
