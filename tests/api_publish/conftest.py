@@ -118,3 +118,35 @@ def env(monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> Iterator[Env]:
     with use_transport(emulator.transport()):
         yield Env(emulator, group["id"], writes)
     reset_store_cache()
+
+
+class Crash(BaseException):
+    """A simulated process death: not an Exception, so nothing in the function catches it."""
+
+
+async def nosleep(_: float) -> None:
+    return None
+
+
+async def crashing_run(
+    target: Any, doc: dict[str, Any], journal: Any, crash_at: str | None
+) -> dict[str, Any]:
+    """One apply+prune delivery of ``doc`` ("commit-2") that dies at step ``crash_at``.
+
+    The answer's ``http_status`` is 0 after a crash and 503 after a fault outside the rollback's reach
+    (the sender retries both).
+    """
+    from functions.api_publish.engine import RunInput, run
+    from functions.api_publish.spec import parse_document
+
+    async def checkpoint(step: str) -> None:
+        if step == crash_at:
+            raise Crash(step)
+
+    inp = RunInput("commit-2", parse_document(doc), doc, "apply", True)
+    try:
+        return await run(target, inp, journal, checkpoint)
+    except Crash:
+        return {"http_status": 0}
+    except Exception as exc:
+        return {"http_status": 503, "error": repr(exc)}

@@ -26,18 +26,10 @@ from shared.clients.apig import ApigClient
 from shared.config import Settings
 from shared.http import RetryPolicy, make_client
 from shared.idempotency.memory import MemoryStore
-from tests.api_publish.conftest import Env, api_doc
+from tests.api_publish.conftest import Env, api_doc, crashing_run, nosleep
 
 RUNS = int(os.environ.get("OPSFN_CHAOS_RUNS", "40"))
 STEPS = ("journaled", "deleted", "updated", "created", "published:RELEASE")
-
-
-class Crash(BaseException):
-    """A simulated process death: not an Exception, so nothing in the function catches it."""
-
-
-async def _nosleep(_: float) -> None:
-    return None
 
 
 def _client(env: Env) -> ApigClient:
@@ -46,7 +38,7 @@ def _client(env: Env) -> ApigClient:
         settings.endpoint("apig"),
         settings.huawei_auth(),
         service="apig",
-        retry=RetryPolicy(max_attempts=2, sleep=_nosleep),
+        retry=RetryPolicy(max_attempts=2, sleep=nosleep),
     )
     return ApigClient(http, project_id=settings.project_id, instance_id=settings.apig_instance_id)
 
@@ -63,19 +55,9 @@ def fingerprint(env: Env) -> dict[str, Any]:
 
 
 async def _deliver(env: Env, journal: Journal, doc: dict[str, Any], crash_at: str | None) -> dict[str, Any]:
-    async def checkpoint(step: str) -> None:
-        if step == crash_at:
-            raise Crash(step)
-
     async with _client(env) as client:
         target = HuaweiTarget(client, env.group_id, ["RELEASE"], prefix="shop_", concurrency=4)
-        inp = RunInput("commit-2", parse_document(doc), doc, "apply", True)
-        try:
-            return await run(target, inp, journal, checkpoint)
-        except Crash:
-            return {"http_status": 0}
-        except Exception as exc:  # a fault outside the rollback's reach: the sender retries
-            return {"http_status": 503, "error": repr(exc)}
+        return await crashing_run(target, doc, journal, crash_at)
 
 
 def _scenario(env: Env, seed: int) -> None:

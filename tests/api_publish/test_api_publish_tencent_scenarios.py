@@ -19,7 +19,6 @@ import pytest
 
 from devkit.emulator.faults import FaultInjector
 from devkit.emulator.services.tencent_apigw.state import ServiceState
-from functions.api_publish.engine import RunInput, run
 from functions.api_publish.handler import app
 from functions.api_publish.journal import Journal
 from functions.api_publish.spec import parse_document
@@ -28,7 +27,7 @@ from shared.clients.tencent_apigw import ApiSpec, RequestConfig, TencentApigwCli
 from shared.config import Settings
 from shared.http import RetryPolicy, make_client
 from shared.idempotency.memory import MemoryStore
-from tests.api_publish.conftest import Env, api_doc, github_event
+from tests.api_publish.conftest import Env, api_doc, crashing_run, github_event, nosleep
 
 WRITES = ("CreateApi", "ModifyApi", "DeleteApi", "ReleaseService", "UpdateService", "UnReleaseService")
 RUNS = int(os.environ.get("OPSFN_CHAOS_RUNS_TENCENT", "20"))
@@ -142,38 +141,16 @@ def test_prune_false_never_deletes_and_prune_true_only_in_scope(env: Env, writes
 # ------------------------------------------------------------------------------------------ chaos
 
 
-class Crash(BaseException):
-    """A simulated process death: not an Exception, so nothing in the function catches it."""
-
-
-async def _nosleep(_: float) -> None:
-    return None
-
-
 async def _deliver(doc: dict[str, Any], sid: str, journal: Journal, crash_at: str | None) -> dict[str, Any]:
-    async def checkpoint(step: str) -> None:
-        if step == crash_at:
-            raise Crash(step)
-
     settings = Settings.from_env()
-    retry = RetryPolicy(max_attempts=2, sleep=_nosleep)
-    http = make_client(
-        settings.endpoint("tencent_apigw"),
-        TencentApigwClient.auth_for(settings),
-        service="tencent",
-        retry=retry,
-    )
+    retry = RetryPolicy(max_attempts=2, sleep=nosleep)
+    auth = TencentApigwClient.auth_for(settings)
+    http = make_client(settings.endpoint("tencent_apigw"), auth, service="tencent", retry=retry)
     async with TencentApigwClient(http, region=settings.tencent_region) as client:
         target = TencentTarget(
             client, sid, ["release"], prefix="shop_", concurrency=4, gateway_url="https://x"
         )
-        inp = RunInput("commit-2", parse_document(doc), doc, "apply", True)
-        try:
-            return await run(target, inp, journal, checkpoint)
-        except Crash:
-            return {"http_status": 0}
-        except Exception as exc:  # a fault outside the rollback's reach: the sender retries
-            return {"http_status": 503, "error": repr(exc)}
+        return await crashing_run(target, doc, journal, crash_at)
 
 
 def test_faults_and_crashes_end_fully_new_or_fully_previous_on_tencent(env: Env) -> None:
