@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import os
 import threading
@@ -199,9 +201,10 @@ def webhook_body(data: bytes) -> tuple[bytes, str | None]:
 
 
 def sign_event(
-    event: dict[str, Any], secret: str, *, clock: Callable[[], float] = time.time
+    event: dict[str, Any], secret: str, *, clock: Callable[[], float] = time.time, scheme: str = ""
 ) -> dict[str, Any]:
-    """A copy of an HTTP envelope carrying fresh Standard Webhooks headers for its exact body bytes."""
+    """A copy of an HTTP envelope carrying fresh Standard Webhooks (or, ``scheme="github"``, GitHub
+    ``X-Hub-Signature-256``) headers for its exact body bytes."""
     from shared.verify import sign_standard_webhook
 
     body = _http_body(event)
@@ -210,7 +213,12 @@ def sign_event(
     signed: dict[str, Any] = json.loads(json.dumps(event))
     headers = {k: v for k, v in (signed.get("headers") or {}).items() if k.lower() not in _SIGNATURE_HEADERS}
     msg_id = f"msg_{uuid.uuid4().hex}"
-    headers.update(sign_standard_webhook(secret.split(",")[0].strip(), msg_id, int(clock()), body))
+    key = secret.split(",")[0].strip()
+    if scheme == "github":
+        digest = hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+        headers.update({"X-Hub-Signature-256": f"sha256={digest}", "X-GitHub-Delivery": msg_id})
+    else:
+        headers.update(sign_standard_webhook(key, msg_id, int(clock()), body))
     signed["headers"] = headers
     return signed
 
@@ -397,14 +405,14 @@ class LocalRuntime:
             self._apps[name] = getattr(entry, "__self__", entry)
         return self._apps[name]
 
-    def needs_signature(self, name: str, event: Mapping[str, Any]) -> bool:
-        """True for HTTP envelopes of a function whose webhook route (by path) verifies Standard Webhooks."""
+    def needs_signature(self, name: str, event: Mapping[str, Any]) -> str:
+        """The verification scheme of the webhook route (by path) an HTTP envelope goes to ("": none)."""
         routes = [e.properties for e in self.function(name).events.values() if isinstance(e, WebhookEvent)]
         if not routes or _http_body(event) is None:
-            return False
+            return ""
         path = str(event.get("path") or "")
         matching = [r for r in routes if r.path == path] or routes
-        return any(r.verification == "standard_webhooks" for r in matching)
+        return next((str(r.verification) for r in matching if r.verification), "")
 
     @contextlib.contextmanager
     def _environment(self, fn: FunctionSpec) -> Iterator[None]:
@@ -459,8 +467,9 @@ class LocalRuntime:
             except EventParseError:
                 detected = "local"
             platform = detected
-        if sign and self.needs_signature(name, event):
-            event = sign_event(event, self.secret())
+        scheme = self.needs_signature(name, event) if sign else ""
+        if scheme:
+            event = sign_event(event, self.secret(), scheme=scheme)
         event = to_platform(event, platform)
         try:
             trigger = parse_event(event).source

@@ -39,6 +39,10 @@ Variable                            Meaning
 ``OPSFN_GUARDRAIL_*``               publish_guardrail's policy: ``_MODE`` (``audit``/``enforce``),
                                     ``_SIGN_TYPE``, ``_SIGN_ID``, ``_THROTTLE_ID``, ``_ACL_ID`` (README,
                                     "Publish guardrail").
+``OPSFN_PUBLISH_CONFIG``            api_publish: JSON object with the request fields a CI push lacks.
+``OPSFN_PUBLISH_ALLOWED_HOSTS``     api_publish: comma-separated hosts a document URL may name.
+``OPSFN_PUBLISH_TENCENT_KEY``       api_publish smoke checks: Tencent APIGW key pair ``secret_id:secret``.
+``OPSFN_PUBLISH_HUAWEI_APP``        api_publish smoke checks: Huawei APIG APP ``app_key:app_secret``.
 ``RUNTIME_FUNC_NAME`` and others    Set by FunctionGraph (``RUNTIME_*``) or SCF (``TENCENTCLOUD_RUNENV=SCF``)
                                     inside the platform: :attr:`Settings.cloud_platform`.
 ==================================  =========================================================================
@@ -51,7 +55,9 @@ cold-start checks, webhook verification, the functions).
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -151,6 +157,14 @@ class Settings:
     """``functiongraph``/``scf`` inside that platform (by its preset variables), else ``""``."""
     scf_role: tuple[str, ...] = _secret(())
     """SCF's execution-role credentials ``(secret_id, secret_key, session_token)`` when both keys are set."""
+    publish_config: Mapping[str, Any] = field(default_factory=dict)
+    """api_publish's configured request fields (``OPSFN_PUBLISH_CONFIG``, a JSON object)."""
+    publish_allowed_hosts: frozenset[str] = frozenset()
+    """Lower-case host names api_publish may fetch a document from (any port, https only)."""
+    publish_tencent_key: tuple[str, ...] = _secret(())
+    """``(secret_id, secret)`` of the Tencent key pair smoke checks sign ``SECRET`` APIs with."""
+    publish_huawei_app: tuple[str, ...] = _secret(())
+    """``(app_key, app_secret)`` of the Huawei APP smoke checks sign ``APP`` APIs with."""
 
     def __repr__(self) -> str:
         shown = [f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr]
@@ -214,6 +228,7 @@ class Settings:
             **_guardrail(get),
             cloud_platform=_cloud_platform(get),
             scf_role=role if role[0] and role[1] else (),
+            **_publish_settings(get),
         )
 
     def replace(self, **changes: Any) -> Settings:
@@ -392,6 +407,41 @@ def _cloud_platform(get: Callable[..., str]) -> str:
     if get("TENCENTCLOUD_RUNENV").upper() == "SCF":
         return "scf"
     return ""
+
+
+_HOST = re.compile(r"^[a-z0-9]([a-z0-9\-]{0,62})(\.[a-z0-9]([a-z0-9\-]{0,62}))*$")
+
+
+def _publish_settings(get: Callable[..., str]) -> dict[str, Any]:
+    """api_publish's variables, parsed and validated here so the function never reads the environment."""
+    raw = get("OPSFN_PUBLISH_CONFIG")
+    config: Any = {}
+    if raw:
+        try:
+            config = json.loads(raw)
+        except ValueError:
+            config = None
+        if not isinstance(config, dict):
+            raise InvalidSettingError("OPSFN_PUBLISH_CONFIG", "a JSON object")
+    hosts = frozenset(h.strip().lower() for h in get("OPSFN_PUBLISH_ALLOWED_HOSTS").split(",") if h.strip())
+    if not all(_HOST.match(h) for h in hosts):
+        raise InvalidSettingError("OPSFN_PUBLISH_ALLOWED_HOSTS", "comma-separated host names")
+    return {
+        "publish_config": config,
+        "publish_allowed_hosts": hosts,
+        "publish_tencent_key": _pair(get("OPSFN_PUBLISH_TENCENT_KEY"), "OPSFN_PUBLISH_TENCENT_KEY"),
+        "publish_huawei_app": _pair(get("OPSFN_PUBLISH_HUAWEI_APP"), "OPSFN_PUBLISH_HUAWEI_APP"),
+    }
+
+
+def _pair(raw: str, variable: str) -> tuple[str, ...]:
+    """``id:secret`` as a tuple (empty when unset); the secret may itself contain ``:``."""
+    if not raw:
+        return ()
+    ident, sep, secret = raw.partition(":")
+    if not sep or not ident.strip() or not secret.strip():
+        raise InvalidSettingError(variable, "id:secret")
+    return (ident.strip(), secret.strip())
 
 
 def _positive(raw: str, variable: str, kind: type[float] | type[int]) -> Any:

@@ -6,6 +6,9 @@ Three schemes reach opsfn's functions:
   ``id.timestamp.body``, ``whsec_`` secrets, several signatures at once during secret rotation.
 * **GitHub** (``X-Hub-Signature-256: sha256=<hex>``): HMAC-SHA256 of the raw body; no timestamp is signed,
   so replay protection rests on the delivery GUID alone.
+* **Shared tokens** (GitLab ``X-Gitlab-Token``, CodeArts Repo ``X-Devcloud-Token``): the configured secret
+  itself travels in a header and is compared in constant time; nothing is signed, so such a sender must be
+  reached over HTTPS and the receiver must be idempotent (a replay changes nothing).
 * **Huawei APIG backend signatures**: with a ``hmac`` signature key bound to an API, the gateway signs the
   request it forwards with ``SDK-HMAC-SHA256`` using the key's ``sign_key``/``sign_secret`` as AK/SK. The
   check reuses :mod:`shared.auth`'s canonicalisation, so signer, emulator and verifier cannot diverge.
@@ -33,7 +36,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import httpx
 
@@ -48,13 +51,16 @@ __all__ = [
     "APIG_MAX_SKEW_SECONDS",
     "DEFAULT_MAX_BODY_BYTES",
     "STANDARD_WEBHOOK_TOLERANCE_SECONDS",
+    "CiPush",
     "MemoryReplayGuard",
     "ReplayGuard",
     "WebhookVerificationError",
     "sign_standard_webhook",
     "verify_apig_backend_request",
     "verify_apig_backend_signature",
+    "verify_ci_push",
     "verify_github_signature",
+    "verify_shared_token",
     "verify_standard_webhook",
 ]
 
@@ -273,6 +279,69 @@ def verify_github_signature(
     if delivery:
         _remember(guard, f"github:{delivery}", replay_ttl_seconds)
     return delivery
+
+
+# --------------------------------------------------------------------------- shared tokens, CI senders
+
+TOKEN_HEADERS = {"x-gitlab-token": "gitlab", "x-devcloud-token": "codearts"}
+"""Headers carrying a webhook's shared secret, by sender: GitLab, and CodeArts Repo (formerly CodeHub, whose
+user guide names ``X-Devcloud-Token``)."""
+
+
+def verify_shared_token(
+    headers: Mapping[str, str],
+    header: str,
+    secrets: str | Sequence[str],
+    *,
+    body: bytes = b"",
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> None:
+    """Check that ``header`` holds one of ``secrets``, comparing every secret in constant time."""
+    keys = [s.encode() for s in ([secrets] if isinstance(secrets, str) else secrets)]
+    if not keys or not all(keys):
+        raise ValueError("at least one non-empty webhook token is required")
+    _check_size(body, max_body_bytes)
+    got = _lower_headers(headers).get(header.lower(), "").strip().encode()
+    if not got:
+        raise WebhookVerificationError(f"missing {header} header")
+    matched = False
+    for key in keys:
+        matched |= hmac.compare_digest(key, got)
+    if not matched:
+        raise WebhookVerificationError(f"{header} does not match")
+
+
+class CiPush(NamedTuple):
+    """Who sent a verified CI push, and its delivery id (GitHub's GUID; ``""`` for token senders)."""
+
+    sender: str
+    delivery: str
+
+
+def verify_ci_push(
+    body: bytes,
+    headers: Mapping[str, str],
+    secrets: str | Sequence[str],
+    *,
+    guard: ReplayGuard | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> CiPush:
+    """Verify a CI push webhook by its sender's scheme.
+
+    GitHub (``X-Hub-Signature-256``, HMAC of the body; its delivery GUID remembered by ``guard`` when one is
+    given), GitLab (``X-Gitlab-Token``) or CodeArts Repo (``X-Devcloud-Token``). A request carrying none of
+    them is refused; the scheme is picked by the header present, and a forged value in it is never rescued
+    by another header. Token senders sign nothing, so they carry no delivery id.
+    """
+    lowered = _lower_headers(headers)
+    if "x-hub-signature-256" in lowered:
+        delivery = verify_github_signature(body, lowered, secrets, guard=guard, max_body_bytes=max_body_bytes)
+        return CiPush("github", delivery)
+    for header, sender in TOKEN_HEADERS.items():
+        if header in lowered:
+            verify_shared_token(lowered, header, secrets, body=body, max_body_bytes=max_body_bytes)
+            return CiPush(sender, "")
+    raise WebhookVerificationError("missing X-Hub-Signature-256, X-Gitlab-Token or X-Devcloud-Token header")
 
 
 # ------------------------------------------------------------------------- Huawei APIG backend signature

@@ -28,7 +28,8 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "HttpOutcome", "HttpSpec", "run_http"]
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 """FunctionGraph's dedicated APIG trigger accepts at most a 4 MB body (usermanual functiongraph_01_0204)."""
 
-Verification = Literal["standard_webhooks", "github"]
+Verification = Literal["standard_webhooks", "github", "ci_push"]
+"""``ci_push``: GitHub signature, GitLab or CodeArts Repo token, by the header present (shared.verify)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,12 @@ def _verify(spec: HttpSpec, inv: Invocation) -> str | None:
     No replay guard here: a delivery id seen before is answered from the stored first answer (see
     :func:`run_http`), which is what a sender retrying after a lost answer needs.
     """
-    from shared.verify import WebhookVerificationError, verify_github_signature, verify_standard_webhook
+    from shared.verify import (
+        WebhookVerificationError,
+        verify_ci_push,
+        verify_github_signature,
+        verify_standard_webhook,
+    )
 
     secrets = list(inv.settings.webhook_secrets)
     if not secrets:
@@ -71,6 +77,10 @@ def _verify(spec: HttpSpec, inv: Invocation) -> str | None:
             delivery = verify_github_signature(
                 trigger.body, trigger.headers, secrets, max_body_bytes=spec.max_body_bytes
             )
+        elif spec.verify == "ci_push":
+            delivery = verify_ci_push(
+                trigger.body, trigger.headers, secrets, max_body_bytes=spec.max_body_bytes
+            ).delivery
         else:
             delivery = verify_standard_webhook(
                 trigger.body, trigger.headers, secrets, max_body_bytes=spec.max_body_bytes

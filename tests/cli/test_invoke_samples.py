@@ -41,6 +41,9 @@ EXPECTED: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
     "publish_guardrail/cts_publish.json": (("functiongraph",), ("batch", 1, 0)),
     "publish_guardrail/cts_batch_publish.json": (("functiongraph",), ("batch", 1, 0)),
     "publish_guardrail/eventgrid_publish.json": (("functiongraph",), ("batch", 1, 0)),
+    "api_publish/plan.json": (("local", "functiongraph", "scf"), ("http", 200)),
+    "api_publish/github_push.json": (("local", "functiongraph", "scf"), ("http", 200)),
+    "api_publish/drift_timer.json": (("functiongraph",), ("timer", True)),
 }
 ALL_PLATFORMS = ("functiongraph", "scf")
 CASES = [(s, p) for s, (platforms, _) in EXPECTED.items() for p in platforms]

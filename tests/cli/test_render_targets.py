@@ -200,12 +200,10 @@ def test_cli_prints_every_note_and_the_agency_file(tmp_path: Path) -> None:
     assert f"wrote {out / 'agencies.json'}" in result.stdout
     assert "note: the fgs component does not create agencies" in result.stderr
     agencies: dict[str, Any] = json.loads((out / "agencies.json").read_text(encoding="utf-8"))
-    assert set(agencies) == {
-        "opsfn-license-purchase",
-        "opsfn-license-release",
-        "opsfn-license-reconcile",
-        "opsfn-publish-guardrail",
-    }
+    # One agency per function of the template, named after it.
+    template = load_template(REPO / "template.yaml")
+    assert set(agencies) == {"opsfn-" + name.replace("_", "-") for name in template.functions}
+    assert "opsfn-license-purchase" in agencies
 
 
 def test_serverless_devs_smn_trigger_gets_a_topic_urn(tmp_path: Path) -> None:
