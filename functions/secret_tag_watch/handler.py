@@ -7,7 +7,7 @@ only that secret. The answer lists the rotation jobs (the workflow ``rotation_sw
 SMN (and Astro Zero when configured) and never rotated.
 
 The timer input (all optional): ``{"mode": "apply" | "plan", "name_contains": "prod-", "kinds": [...],
-"secret_name": "one-secret"}``; ``secret_name`` sweeps one secret on demand.
+"secret_name": "one-secret"}``; ``secret_name`` sweeps one secret on demand; other keys are refused.
 """
 
 from __future__ import annotations
@@ -30,12 +30,16 @@ assert set(get_args(Kind)) == set(KINDS)
 
 
 class SweepInput(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    """Unknown keys are refused: a misspelt ``mode`` must not turn a planned sweep into a real one. A plain
+    text timer message (FunctionGraph's default) is accepted and means a full sweep."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     mode: Literal["apply", "plan"] = "apply"
     name_contains: str | None = Field(None, min_length=1, max_length=255)
     kinds: list[Kind] = Field(default_factory=list, max_length=len(KINDS))
     secret_name: str | None = Field(None, min_length=1, max_length=64)
+    message: str | None = Field(None, max_length=4096)
 
 
 @app.timer(model=SweepInput)

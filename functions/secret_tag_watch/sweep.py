@@ -94,7 +94,8 @@ def _classify(resource: ResourceInstance, result: SweepResult) -> Candidate | No
     enrolment = read_tags(tags)
     name = resource.resource_name
     if enrolment.problems:
-        result.invalid.append({"secret_name": name, "owner": tags.get("owner", ""), "problems": enrolment.problems})
+        owner = tags.get("owner", "").strip()
+        result.invalid.append({"secret_name": name, "owner": owner, "problems": enrolment.problems})
         return None
     if not enrolment.enabled:
         result.skipped["disabled"] += 1
