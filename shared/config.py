@@ -35,7 +35,7 @@ Variable                            Meaning
                                     before the old one is retired.
 ``OPSFN_SMN_TOPIC_URN``             SMN topic for alerts (empty: alerts are only logged).
 ``OPSFN_ASTRO_CLIENT_ID`` / _SECRET  Astro Zero OAuth2 client credentials for report notifications; or
-``OPSFN_ASTRO_CREDENTIALS_SECRET``  the name of a CSMS secret whose value is JSON ``{client_id, client_secret}``.
+``OPSFN_ASTRO_CREDENTIALS_SECRET``  a CSMS secret whose value is JSON ``{client_id, client_secret}``.
 ``OPSFN_ASTRO_REPORT_PATH``         Astro Zero custom API path reports are POSTed to (unset: no Astro Zero).
 ``OPSFN_ASTRO_TENANT_ID``           Optional ``tenant-id`` header for Astro Zero calls.
 ``OPSFN_ROTATION_JOBS_URL``         Where secret_tag_watch sends rotation jobs (Kafka REST proxy topic URL);

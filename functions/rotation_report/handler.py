@@ -27,7 +27,12 @@ async def on_answers(items: list[RotationAnswers], inv: Invocation) -> list[Reco
     report, data = summarise(items)
     notifications = await send_report(inv.settings, report, inv.log)
     inv.log.info("rotation_report.sent", subject=report.subject, notifications=notifications)
-    answer: dict[str, Any] = {**data, "subject": report.subject, "text": report.text, "notifications": notifications}
+    answer: dict[str, Any] = {
+        **data,
+        "subject": report.subject,
+        "text": report.text,
+        "notifications": notifications,
+    }
     return [RecordOutcome.success(answer) for _ in items]
 
 

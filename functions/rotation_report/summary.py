@@ -63,7 +63,9 @@ def summarise(inputs: list[RotationAnswers]) -> tuple[Report, dict[str, Any]]:
     subject = f"opsfn rotation sweep: {shown}" + (" (workflow error)" if errors else "")
     lines = [f"Rotation sweep: {len(answers)} secret(s): {shown}."]
     for error in errors:
-        lines.append(f"The workflow failed at step {error['step'] or '?'}: {str(error['error'])[:_MESSAGE_MAX]}")
+        lines.append(
+            f"The workflow failed at step {error['step'] or '?'}: {str(error['error'])[:_MESSAGE_MAX]}"
+        )
     for a in attention[:_LISTED]:
         lines.append(f"- {a.secret_name} [{a.status}] {a.kind or ''}: {a.message[:_MESSAGE_MAX]}".rstrip())
     if len(attention) > _LISTED:

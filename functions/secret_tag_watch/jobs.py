@@ -52,7 +52,9 @@ class KafkaRestProducer:
 
     def __init__(self, topic_url: str, *, timeout: float = 15.0) -> None:
         if not topic_url.startswith(("https://", "http://")) or "/topics/" not in topic_url:
-            raise InvalidSettingError("OPSFN_ROTATION_JOBS_URL", "a Kafka REST topic URL (https://.../topics/NAME)")
+            raise InvalidSettingError(
+                "OPSFN_ROTATION_JOBS_URL", "a Kafka REST topic URL (https://.../topics/NAME)"
+            )
         self.topic_url = topic_url
         self.timeout = timeout
 
@@ -80,7 +82,7 @@ def register_producer(factory: Callable[[Settings], JobProducer] | None) -> None
 
 
 def job_producer(settings: Settings) -> JobProducer:
-    """The registered producer, else Kafka REST when ``OPSFN_ROTATION_JOBS_URL`` is set, else the answer only."""
+    """The registered producer, else Kafka REST when ``OPSFN_ROTATION_JOBS_URL`` is set, else none."""
     if _custom is not None:
         return _custom(settings)
     if settings.rotation_jobs_url:

@@ -79,7 +79,7 @@ def rotation_id(name: str, version_id: str, moved_at: float) -> str:
 
 
 async def last_rotation(csms: CsmsClient, name: str) -> tuple[str, float] | None:
-    """``(current version id, when SYSCURRENT last moved)``; ``None`` when the secret has no current version."""
+    """``(current version id, when SYSCURRENT last moved)``; ``None`` without a current version."""
     try:
         stage = await csms.show_secret_stage(name, SYSCURRENT)
     except NotFoundError:

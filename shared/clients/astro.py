@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TOKEN_PATH", "AstroClient", "AstroConfigurationError", "custom_api_path"]
 
-TOKEN_PATH = "/baas/auth/v1.0/oauth2/token"
+TOKEN_PATH = "/baas/auth/v1.0/oauth2/token"  # noqa: S105 - a path, not a password
 _CREDENTIALS = "OPSFN_ASTRO_CLIENT_ID / OPSFN_ASTRO_CLIENT_SECRET (or OPSFN_ASTRO_CREDENTIALS_SECRET)"
 
 
@@ -68,7 +68,7 @@ class AstroClient(ServiceClient):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> AstroClient:
-        """A client for the configured Astro Zero endpoint (``OPSFN_ENDPOINT_ASTRO``) and these credentials."""
+        """A client for the Astro Zero endpoint (``OPSFN_ENDPOINT_ASTRO``) and these credentials."""
         from shared.auth import OAuth2ClientCredentialsAuth
         from shared.http import get_default_transport, make_client
         from shared.log import register_secret

@@ -97,7 +97,10 @@ async def test_credentials_from_a_csms_secret(
     value = json.dumps({"client_id": "from-csms", "client_secret": "CsmsHeldAstroSecret-0123456789"})
     async with CsmsClient.from_settings(settings) as csms:
         await csms.create_secret("astro-client", secret_string=value)
-    assert await send_report(settings, REPORT, get_logger("test")) == {"smn": "not configured", "astro": "sent"}
+    assert await send_report(settings, REPORT, get_logger("test")) == {
+        "smn": "not configured",
+        "astro": "sent",
+    }
     assert [c.status for c in astro.calls] == [200]
     assert "CsmsHeldAstroSecret" not in log_lines.getvalue()
 
@@ -109,7 +112,10 @@ async def test_a_csms_secret_in_the_wrong_shape_is_a_configuration_error(
 
     monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", "0a1b2c3d4e5f60718293a4b5c6d7e8f9")
     settings = astro_env.replace(
-        astro_client_id="", astro_client_secret="", astro_credentials_secret="bad", project_id=Settings.from_env().project_id
+        astro_client_id="",
+        astro_client_secret="",
+        astro_credentials_secret="bad",
+        project_id=Settings.from_env().project_id,
     )
     async with CsmsClient.from_settings(settings) as csms:
         await csms.create_secret("bad", secret_string="just-a-password-value")
@@ -133,9 +139,24 @@ def test_a_report_path_is_quoted_segment_by_segment() -> None:
 @pytest.mark.parametrize(
     ("form", "content_type", "status", "error"),
     [
-        ({"grant_type": "client_credentials", "client_id": "opsfn-demo-client"}, None, 400, "invalid_request"),
-        ({"grant_type": "password", "client_id": "a", "client_secret": "b"}, None, 400, "unsupported_grant_type"),
-        ({"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"}, None, 401, "invalid_client"),
+        (
+            {"grant_type": "client_credentials", "client_id": "opsfn-demo-client"},
+            None,
+            400,
+            "invalid_request",
+        ),
+        (
+            {"grant_type": "password", "client_id": "a", "client_secret": "b"},
+            None,
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            {"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"},
+            None,
+            401,
+            "invalid_client",
+        ),
         ({"grant_type": "client_credentials"}, "application/json", 400, "invalid_request"),
     ],
 )
@@ -151,7 +172,11 @@ def test_the_token_endpoint_refuses_like_an_oauth_server(
 
 
 def test_the_token_endpoint_answers_a_bearer_token_with_its_lifetime(emulator: Emulator) -> None:
-    form = {"grant_type": "client_credentials", "client_id": "opsfn-demo-client", "client_secret": DEMO_CLIENT_SECRET}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": "opsfn-demo-client",
+        "client_secret": DEMO_CLIENT_SECRET,
+    }
     with httpx.Client(transport=emulator.transport(), base_url=ENDPOINT) as http:
         token = http.post(TOKEN_PATH, data=form).json()
         assert token["token_type"] == "Bearer" and token["expires_in"] == 3600

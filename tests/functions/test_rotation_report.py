@@ -37,7 +37,14 @@ def test_one_summary_of_a_list_of_answers_reaches_smn(wired: Wired) -> None:
     out = handler(kafka([ANSWERS], topic="rotation-answers"), None)
     [result] = out["results"]
     summary = result["result"]
-    assert summary["by_status"] == {"rotated": 2, "planned": 0, "in_progress": 0, "skipped": 1, "undone": 1, "failed": 1}
+    assert summary["by_status"] == {
+        "rotated": 2,
+        "planned": 0,
+        "in_progress": 0,
+        "skipped": 1,
+        "undone": 1,
+        "failed": 1,
+    }
     assert [a["secret_name"] for a in summary["attention"]] == ["c", "e"]
     assert summary["notifications"] == {"smn": "sent", "astro": "not configured"}
     [note] = wired.notifications()
@@ -47,7 +54,10 @@ def test_one_summary_of_a_list_of_answers_reaches_smn(wired: Wired) -> None:
 
 def test_an_empty_sweep_and_a_workflow_error_are_summarised_too(wired: Wired) -> None:
     [empty] = handler(kafka([[]], topic="rotation-answers"), None)["results"]
-    assert empty["result"]["total"] == 0 and empty["result"]["subject"] == "opsfn rotation sweep: nothing to rotate"
+    assert (
+        empty["result"]["total"] == 0
+        and empty["result"]["subject"] == "opsfn rotation sweep: nothing to rotate"
+    )
     error = {"error": "key_rotation failed 3 times", "step": "rotate", "input": {"jobs": []}}
     [failed] = handler(kafka([error], topic="rotation-answers"), None)["results"]
     assert failed["result"]["subject"].endswith("(workflow error)")

@@ -101,7 +101,7 @@ def test_with_faults_the_sweep_converges_after_redelivery(runtime: LocalRuntime)
         try:
             run_workflow(runtime, "rotation_sweep", {})
             break
-        except Exception:  # noqa: BLE001, S112 - the failed step; the next run is the redelivery
+        except Exception:  # noqa: S112 - the failed step; the next run is the redelivery
             continue
     after = _current(runtime)
     assert sorted(n for n in after if after[n] != before[n]) == due

@@ -20,9 +20,25 @@ from shared.clients.csms import CsmsClient
 from shared.config import InvalidSettingError, Settings
 from shared.errors import BadRequestError
 from tests.functions.conftest import Wired, timer
-from tests.functions.tagwatch_helpers import DAY, Spy, add_secret, csms_backend, cts_event, good_tags, smn_event
+from tests.functions.tagwatch_helpers import (
+    DAY,
+    Spy,
+    add_secret,
+    csms_backend,
+    cts_event,
+    good_tags,
+    smn_event,
+)
 
-CRONS = ["0 3 * * 1", "*/15 * * * *", "0 0 1 * *", "30 2 1,15 * mon", "0 0 29 2 *", "5 4 * jan-mar sun", "0 12 13 * 5"]
+CRONS = [
+    "0 3 * * 1",
+    "*/15 * * * *",
+    "0 0 1 * *",
+    "30 2 1,15 * mon",
+    "0 0 29 2 *",
+    "5 4 * jan-mar sun",
+    "0 12 13 * 5",
+]
 
 
 @pytest.mark.parametrize("expr", CRONS)
@@ -42,7 +58,9 @@ def test_schedules_in_days(text: str, expected: int) -> None:
     assert parse_schedule(text).days == expected
 
 
-@pytest.mark.parametrize("text", ["0", "3651", "abc", "1 2 3", "61 * * * *", "0 0 31 2 *", "5-1 * * * *", "*/0 * * * *"])
+@pytest.mark.parametrize(
+    "text", ["0", "3651", "abc", "1 2 3", "61 * * * *", "0 0 31 2 *", "5-1 * * * *", "*/0 * * * *"]
+)
 def test_bad_schedules_say_what_is_wrong(text: str) -> None:
     with pytest.raises(ScheduleError):
         parse_schedule(text)
@@ -61,7 +79,9 @@ def test_the_tag_vocabulary() -> None:
     assert (ok.policy.kind, ok.policy.strategy, ok.policy.window_seconds) == ("apig-app", "alternating", 7200)
     assert read_tags({"owner": "x"}).enabled is False
     assert read_tags(good_tags(rotation="disabled", rotation_kind="nonsense")).problems == []
-    bad = read_tags({"rotation": "yes", "rotation-kind": "x", "rotation-schedule": "soon", "rotation-window": "ages"})
+    bad = read_tags(
+        {"rotation": "yes", "rotation-kind": "x", "rotation-schedule": "soon", "rotation-window": "ages"}
+    )
     assert bad.problems == [
         "rotation 'yes' is not enabled or disabled",
         "rotation-kind 'x' is not one of apig-signature-key, apig-app, tencent-api-key",
@@ -135,7 +155,9 @@ def test_malformed_timer_input_is_refused_with_field_errors(wired: Wired, event:
     assert out["ok"] is False and out["status"] == 400 and "Traceback" not in json.dumps(out)
 
 
-def test_malformed_tag_values_are_reported_never_a_traceback(wired: Wired, caplog: pytest.LogCaptureFixture) -> None:
+def test_malformed_tag_values_are_reported_never_a_traceback(
+    wired: Wired, caplog: pytest.LogCaptureFixture
+) -> None:
     backend = csms_backend(wired.emulator)
     hostile = {"rotation": "enabled", "rotation-kind": "ap\u00efg-app", "rotation-schedule": "0_0_?_?_?_?_?",
                "rotation-window": "9999999999d", "owner": "  "}  # fmt: skip
@@ -195,7 +217,9 @@ def test_csms_event_notifications_reach_the_function_in_the_emulators_own_format
         (smn_event({"trigger_event_type": "SECRET_ROTATED"}), "names no secret"),
     ],
 )
-def test_events_that_are_not_about_a_tagged_secret_are_ignored(wired: Wired, event: dict[str, Any], why: str) -> None:
+def test_events_that_are_not_about_a_tagged_secret_are_ignored(
+    wired: Wired, event: dict[str, Any], why: str
+) -> None:
     spy = Spy(wired.emulator)
     [result] = handler(event, None)["results"]
     assert result["status"] == "ok" and why in result["result"]["ignored"]
@@ -229,7 +253,9 @@ def test_jobs_go_to_kafka_through_the_rest_proxy(wired: Wired, monkeypatch: pyte
     emulator = wired.emulator.transport()
 
     def route(request: httpx.Request) -> httpx.Response:
-        return proxy(request) if request.url.host == "kafka-rest.internal" else emulator.handle_request(request)
+        return (
+            proxy(request) if request.url.host == "kafka-rest.internal" else emulator.handle_request(request)
+        )
 
     with use_transport(httpx.MockTransport(route)):
         out = handler(timer({}), None)

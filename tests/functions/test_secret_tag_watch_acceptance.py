@@ -16,7 +16,18 @@ from tests.functions.conftest import Wired, timer
 from tests.functions.tagwatch_helpers import DAY, Spy, add_secret, csms_backend, cts_event
 
 KINDS = ("apig-signature-key", "apig-app", "tencent-api-key")
-SCHEDULES = ("30", "60", "90d", "365", "7", "0_3_?_?_1", "30 2 1 ? ?", "0_0_1,15_?_?", "0 */6 ? ? ?", "0 0 1 1 ?")
+SCHEDULES = (
+    "30",
+    "60",
+    "90d",
+    "365",
+    "7",
+    "0_3_?_?_1",
+    "30 2 1 ? ?",
+    "0_0_1,15_?_?",
+    "0 */6 ? ? ?",
+    "0 0 1 1 ?",
+)
 BAD_SCHEDULES = ("abc", "0", "99 1 ? ? ?", "4000")
 WINDOWS = ("30m", "2h", "1d", "")
 MARGIN = 15 * 60
@@ -84,7 +95,10 @@ def _seed(wired: Wired, count: int, now: float) -> dict[str, str]:
         state = "ENABLED" if rng.random() < 0.95 else rng.choice(["DISABLED", "FROZEN"])
         while True:
             moved = now - rng.uniform(0, 100) * DAY
-            early, late = _expected(tags, state, moved, now - MARGIN), _expected(tags, state, moved, now + MARGIN)
+            early, late = (
+                _expected(tags, state, moved, now - MARGIN),
+                _expected(tags, state, moved, now + MARGIN),
+            )
             if early == late:
                 break
         name = f"secret-{i:05d}"
@@ -106,14 +120,18 @@ def test_a_sweep_of_2000_secrets_emits_exactly_the_due_set(wired: Wired) -> None
     assert [j["secret_name"] for j in answer["jobs"]] == due
     assert [i["secret_name"] for i in answer["invalid"]] == invalid
     assert answer["errors"] == [] and answer["delivered_to"] == "answer"
-    assert all(j["mode"] == "apply" and j["reason"] == "schedule" and j["rotation_id"] for j in answer["jobs"])
+    assert all(
+        j["mode"] == "apply" and j["reason"] == "schedule" and j["rotation_id"] for j in answer["jobs"]
+    )
     assert len({j["rotation_id"] for j in answer["jobs"]}) == len(due)
     # Paging: more than 1,000 secrets carry the rotation tag; every page was asked for, by offset.
     pages = spy.of("ListResourceInstances")
     carrying = sum("rotation" in t for t in (s.tags for s in csms_backend(wired.emulator).secrets.values()))
     assert carrying > 1000 and answer["examined"] == carrying
     assert [body["offset"] for _, body in pages] == [str(o) for o in range(0, carrying, 1000)]
-    assert all(body["limit"] == "1000" and body["tags"] == [{"key": "rotation", "values": []}] for _, body in pages)
+    assert all(
+        body["limit"] == "1000" and body["tags"] == [{"key": "rotation", "values": []}] for _, body in pages
+    )
     # Only valid, enabled secrets had their last rotation read.
     reads = {params["secret_name"] for params, _ in spy.of("ShowSecretStage")}
     assert reads == {n for n, e in expected.items() if e in ("due", "not_due")}

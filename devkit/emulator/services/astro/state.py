@@ -2,8 +2,8 @@
 
 Tokens are opaque random strings with an expiry on the backend's clock, so a test can expire them early
 (:meth:`AstroBackend.expire_tokens`) and watch a client refresh. Every call to a custom API path is kept in
-:attr:`AstroBackend.calls` (method, path, JSON body, the answer's status) for tests to read; the token itself is
-never recorded.
+:attr:`AstroBackend.calls` (method, path, JSON body, the answer's status) for tests to read; the token
+itself is never recorded.
 """
 
 from __future__ import annotations
