@@ -57,6 +57,7 @@ class SweepResult:
     def answer(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
+            "dry_run": self.mode == "plan",
             "reason": self.reason,
             "scope": self.scope,
             "examined": self.examined,

@@ -175,7 +175,8 @@ def test_cli_prints_every_note_and_the_agency_file(tmp_path: Path) -> None:
     assert f"wrote {out / 'agencies.json'}" in result.stdout
     assert "note: the fgs component does not create agencies" in result.stderr
     agencies: dict[str, Any] = json.loads((out / "agencies.json").read_text(encoding="utf-8"))
-    assert set(agencies) == {"opsfn-license-purchase", "opsfn-license-release", "opsfn-license-reconcile"}
+    functions = load_template(REPO / "template.yaml").functions
+    assert set(agencies) == {"opsfn-" + name.replace("_", "-") for name in functions}
 
 
 def test_serverless_devs_smn_trigger_gets_a_topic_urn(tmp_path: Path) -> None:
