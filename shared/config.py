@@ -34,6 +34,13 @@ Variable                            Meaning
 ``OPSFN_WEBHOOK_SECRET``            Webhook signing secret(s), comma-separated so a new one can be added
                                     before the old one is retired.
 ``OPSFN_SMN_TOPIC_URN``             SMN topic for alerts (empty: alerts are only logged).
+``OPSFN_ASTRO_CLIENT_ID`` / _SECRET  Astro Zero OAuth2 client credentials for report notifications; or
+``OPSFN_ASTRO_CREDENTIALS_SECRET``  a CSMS secret whose value is JSON ``{client_id, client_secret}``.
+``OPSFN_ASTRO_REPORT_PATH``         Astro Zero custom API path reports are POSTed to (unset: no Astro Zero).
+``OPSFN_ASTRO_TENANT_ID``           Optional ``tenant-id`` header for Astro Zero calls.
+``OPSFN_ROTATION_JOBS_URL``         Where secret_tag_watch sends rotation jobs (Kafka REST proxy topic URL);
+                                    unset: the jobs are only returned in the answer (workflow fan-out).
+``OPSFN_TAGWATCH_TRACE_NAMES``      Comma-separated CTS trace names secret_tag_watch reacts to.
 ``OPSFN_HTTP_TIMEOUT``              Per-request read timeout in seconds (default 15).
 ``OPSFN_MAX_CONCURRENCY``           Bound for bulk concurrent calls (default 8).
 ``OPSFN_GUARDRAIL_*``               publish_guardrail's policy: ``_MODE`` (``audit``/``enforce``),
@@ -153,6 +160,14 @@ class Settings:
     guardrail_throttle_id: str = ""
     guardrail_acl_id: str = ""
     """publish_guardrail: the policies ``enforce`` binds (an ACL is required only when this id is set)."""
+    astro_client_id: str = ""
+    astro_client_secret: str = _secret()
+    astro_credentials_secret: str = ""
+    """A CSMS secret holding ``{"client_id", "client_secret"}`` (used when the two variables are unset)."""
+    astro_report_path: str = ""
+    astro_tenant_id: str = ""
+    rotation_jobs_url: str = ""
+    tagwatch_trace_names: tuple[str, ...] = ()
     cloud_platform: str = ""
     """``functiongraph``/``scf`` inside that platform (by its preset variables), else ``""``."""
     scf_role: tuple[str, ...] = _secret(())
@@ -226,6 +241,15 @@ class Settings:
             roster_url=get("OPSFN_ROSTER_URL"),
             apig_instance_id=get("OPSFN_APIG_INSTANCE_ID").strip(),
             **_guardrail(get),
+            astro_client_id=get("OPSFN_ASTRO_CLIENT_ID"),
+            astro_client_secret=get("OPSFN_ASTRO_CLIENT_SECRET"),
+            astro_credentials_secret=get("OPSFN_ASTRO_CREDENTIALS_SECRET"),
+            astro_report_path=get("OPSFN_ASTRO_REPORT_PATH"),
+            astro_tenant_id=get("OPSFN_ASTRO_TENANT_ID"),
+            rotation_jobs_url=get("OPSFN_ROTATION_JOBS_URL"),
+            tagwatch_trace_names=tuple(
+                n.strip() for n in get("OPSFN_TAGWATCH_TRACE_NAMES").split(",") if n.strip()
+            ),
             cloud_platform=_cloud_platform(get),
             scf_role=role if role[0] and role[1] else (),
             **_publish_settings(get),

@@ -275,6 +275,9 @@ def parse_error_body(body: bytes | str | Mapping[str, Any] | None) -> tuple[str,
             str(data.get("error_msg", data.get("message", ""))),
             str(data.get("request_id", "")),
         )
+    if isinstance(nested, str) and nested:
+        # OAuth 2.0 token endpoints (RFC 6749 section 5.2): {"error": "invalid_client", "error_description"}.
+        return (nested, str(data.get("error_description", "")), str(data.get("request_id", "")))
     if isinstance(data.get("code"), str) and "message" in data:
         # SMN's flat shape: {"request_id", "code", "message"}.
         return (str(data["code"]), str(data.get("message", "")), str(data.get("request_id", "")))

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from devkit.emulator.credentials import EmulatorCredentials
     from devkit.emulator.faults import FaultInjector
 
-SERVICE_MODULES = ("iam", "smn", "ide", "csms", "apig", "tencent_apigw")
+SERVICE_MODULES = ("iam", "smn", "ide", "csms", "apig", "tencent_apigw", "astro")
 
 
 def build_emulator(

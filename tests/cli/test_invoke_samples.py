@@ -44,6 +44,10 @@ EXPECTED: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
     "api_publish/plan.json": (("local", "functiongraph", "scf"), ("http", 200)),
     "api_publish/github_push.json": (("local", "functiongraph", "scf"), ("http", 200)),
     "api_publish/drift_timer.json": (("functiongraph",), ("timer", True)),
+    "secret_tag_watch/timer_sweep.json": (("functiongraph",), ("timer", True)),
+    "secret_tag_watch/cts_tag_change.json": (("functiongraph",), ("batch", 1, 0)),
+    "secret_tag_watch/smn_version_expired.json": (("functiongraph",), ("batch", 1, 0)),
+    "rotation_report/kafka_answers.json": (("functiongraph",), ("batch", 1, 0)),
 }
 ALL_PLATFORMS = ("functiongraph", "scf")
 CASES = [(s, p) for s, (platforms, _) in EXPECTED.items() for p in platforms]
