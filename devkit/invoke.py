@@ -201,10 +201,16 @@ def webhook_body(data: bytes) -> tuple[bytes, str | None]:
 
 
 def sign_event(
-    event: dict[str, Any], secret: str, *, clock: Callable[[], float] = time.time, scheme: str = ""
+    event: dict[str, Any],
+    secret: str,
+    *,
+    clock: Callable[[], float] = time.time,
+    scheme: str = "",
+    msg_id: str | None = None,
 ) -> dict[str, Any]:
     """A copy of an HTTP envelope carrying fresh Standard Webhooks (or, ``scheme="github"``, GitHub
-    ``X-Hub-Signature-256``) headers for its exact body bytes."""
+    ``X-Hub-Signature-256``) headers for its exact body bytes; ``msg_id`` repeats a delivery id (a
+    sender's redelivery), else a new one is drawn."""
     from shared.verify import sign_standard_webhook
 
     body = _http_body(event)
@@ -212,7 +218,7 @@ def sign_event(
         return event
     signed: dict[str, Any] = json.loads(json.dumps(event))
     headers = {k: v for k, v in (signed.get("headers") or {}).items() if k.lower() not in _SIGNATURE_HEADERS}
-    msg_id = f"msg_{uuid.uuid4().hex}"
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
     key = secret.split(",")[0].strip()
     if scheme == "github":
         digest = hmac.new(key.encode(), body, hashlib.sha256).hexdigest()

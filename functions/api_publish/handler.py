@@ -61,7 +61,6 @@ async def on_webhook(delivery: Delivery, inv: Invocation) -> HttpResponse:
     from functions.api_publish.source import SourceError, load_document
     from functions.api_publish.spec import DocumentError, parse_document
     from functions.api_publish.targets import open_target
-    from shared.idempotency import open_store
 
     if delivery.deletes_branch:
         return HttpResponse(200, {"status": "ignored", "message": "branch deletion: nothing to publish"})
@@ -74,7 +73,7 @@ async def on_webhook(delivery: Delivery, inv: Invocation) -> HttpResponse:
     except DocumentError as exc:
         raise HttpError(422, str(exc), code="invalid_document") from None
     _check_scope(request, desired)
-    journal = Journal(open_store(None, settings=inv.settings))
+    journal = Journal(inv.store())
     inp = RunInput(request.commit, desired, document, request.mode, request.prune, request.smoke)
     try:
         async with open_target(request.target, request.scope, inv.settings) as target:
@@ -113,7 +112,6 @@ async def on_timer(params: DriftInput, inv: Invocation) -> dict[str, Any]:
     from functions.api_publish.journal import Journal
     from functions.api_publish.spec import parse_document
     from functions.api_publish.targets import open_target
-    from shared.idempotency import open_store
 
     target_spec = params.target
     if target_spec is None:
@@ -125,7 +123,7 @@ async def on_timer(params: DriftInput, inv: Invocation) -> dict[str, Any]:
         raise HttpError(
             400, "no target: give one in the timer input or OPSFN_PUBLISH_CONFIG", code="invalid_request"
         )
-    journal = Journal(open_store(None, settings=inv.settings))
+    journal = Journal(inv.store())
     async with open_target(target_spec, params.scope, inv.settings) as target:
         report = await drift(target, journal, parse_document)
     if report["drifted"] and inv.settings.smn_topic_urn:

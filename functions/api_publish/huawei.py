@@ -139,7 +139,9 @@ class HuaweiTarget:
 
     @property
     def label(self) -> str:
-        return f"huawei:{self.client.instance_id or '-'}:{self.group_id or self.group_name}"
+        """The target as requested (the group's name when given): stable while the first apply creates the
+        group, so a redelivery after a crash finds the journal the crashed run wrote under this label."""
+        return f"huawei:{self.client.instance_id or '-'}:{self.group_name or self.group_id}"
 
     async def prepare(self) -> None:
         """Resolve environment names to ids (an unknown environment is the caller's error)."""

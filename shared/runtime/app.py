@@ -211,18 +211,20 @@ class FunctionApp:
 
     # ------------------------------------------------------------------------------- dispatch
 
-    def _idempotency(self, settings: Settings) -> Idempotency:
-        """The invocation's idempotency helper; a store that cannot be opened raises
+    def _open_store(self, settings: Settings) -> IdempotencyStore:
+        """The store this app keeps its records in; one that cannot be opened raises
         :class:`RuntimeUnavailable` naming the cause (nothing can be processed without it)."""
         if isinstance(self._store, IdempotencyStore):
-            store = self._store
-        else:
-            try:
-                store = open_store(self._store, settings=settings)
-            except Exception as exc:
-                raise store_setup_failure(exc) from None
+            return self._store
+        try:
+            return open_store(self._store, settings=settings)
+        except Exception as exc:
+            raise store_setup_failure(exc) from None
+
+    def _idempotency(self, settings: Settings) -> Idempotency:
+        """The invocation's idempotency helper over :meth:`_open_store`."""
         return Idempotency(
-            store,
+            self._open_store(settings),
             namespace=self.name,
             expires_after=self._expires_after,
             wait_seconds=self._wait,
@@ -285,15 +287,17 @@ class FunctionApp:
             try:
                 if isinstance(settings, Exception):
                     raise settings
+                inv_settings = invocation_settings(settings, platform or trigger.platform, context)
                 inv = Invocation(
                     function=self.name,
                     platform=platform or trigger.platform,
                     trigger=trigger,
                     request_id=request_id,
-                    settings=invocation_settings(settings, platform or trigger.platform, context),
+                    settings=inv_settings,
                     log=log,
                     context=context,
                     deadline=deadline,
+                    store_opener=partial(self._open_store, inv_settings),
                 )
                 out = await self._dispatch(inv)
             except Exception as exc:  # configuration, store, imports; pipelines answer their own failures

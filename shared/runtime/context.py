@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,6 +19,7 @@ from shared.triggers.models import Record, TriggerEvent
 
 if TYPE_CHECKING:
     from shared.clients.base import ServiceClient
+    from shared.idempotency import IdempotencyStore
 
     C = TypeVar("C", bound=ServiceClient)
 
@@ -93,6 +94,16 @@ class Invocation:
     deadline: float | None = None
     """``time.monotonic()`` value when the platform will stop the function (``None``: unknown)."""
     record: Record | None = None
+    store_opener: Callable[[], IdempotencyStore] | None = field(default=None, repr=False)
+
+    def store(self) -> IdempotencyStore:
+        """The idempotency store the runtime keeps this function's records in, for state a function must
+        keep beside them (a run journal): the same store, so a redelivery sees what the crashed run wrote."""
+        if self.store_opener is not None:
+            return self.store_opener()
+        from shared.idempotency import open_store
+
+        return open_store(None, settings=self.settings)
 
     @property
     def event_id(self) -> str:

@@ -53,6 +53,10 @@ class FakeClock:
         return self.now
 
 
+AUDIT_TRAILS = frozenset({"traces"})
+"""Backend attributes that log calls (APIG's CTS traces) rather than hold state."""
+
+
 class CrashableStore(IdempotencyStore):
     """A memory store whose updates stop once the process has "crashed" (they would never be sent)."""
 
@@ -150,6 +154,7 @@ class Harness:
         self.paths: list[str] = []
         self.mutating_calls = 0
         self.crash_at: int | None = None
+        self.attempts = MAX_ATTEMPTS
         self.context_fields: dict[str, Any] = {}
         self.slow_seconds = 0.0
         self._stack = contextlib.ExitStack()
@@ -192,17 +197,20 @@ class Harness:
         """The sample as its platform delivers it; webhooks signed now with ``msg_id`` (one per delivery,
         repeated on redelivery)."""
         event = sample.event()
-        if self.runtime.needs_signature(sample.function, event):
-            event = sign_with_id(event, self.runtime.secret(), msg_id or f"msg_{uuid.uuid4().hex}")
+        scheme = self.runtime.needs_signature(sample.function, event)
+        if scheme:
+            event = sign_with_id(event, self.runtime.secret(), msg_id or f"msg_{uuid.uuid4().hex}", scheme)
         return event
 
     def prepare_event(self, sample: Sample, event: dict[str, Any]) -> dict[str, Any]:
         """Any (possibly mutated) event of the sample's function, signed when its route verifies."""
         try:
-            needs = self.runtime.needs_signature(sample.function, event)
+            scheme = self.runtime.needs_signature(sample.function, event)
         except Exception:  # an envelope too broken to read is delivered as it is
-            needs = False
-        return sign_with_id(event, self.runtime.secret(), f"msg_{uuid.uuid4().hex}") if needs else event
+            scheme = ""
+        return (
+            sign_with_id(event, self.runtime.secret(), f"msg_{uuid.uuid4().hex}", scheme) if scheme else event
+        )
 
     def deliver_once(self, sample: Sample, event: dict[str, Any]) -> Any:
         """One attempt; a crash is re-raised after the platform notices (the process is gone)."""
@@ -219,10 +227,11 @@ class Harness:
                 self.crash_at = None
 
     def deliver(self, sample: Sample, msg_id: str | None = None) -> Settled:
-        """Deliver until the platform would stop: a final answer, or :data:`MAX_ATTEMPTS`."""
+        """Deliver until the platform would stop: a final answer, or ``self.attempts`` (default
+        :data:`MAX_ATTEMPTS`)."""
         out = Settled()
         msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
-        for _ in range(MAX_ATTEMPTS):
+        for _ in range(self.attempts):
             event = self.prepare(sample, msg_id)  # re-signed per attempt, as senders do
             try:
                 answer = self.deliver_once(sample, event)
@@ -236,11 +245,17 @@ class Harness:
         return out
 
     def fingerprint(self) -> Counter[str]:
-        """Counts of every collection held by every emulated service (and the bound seats)."""
+        """Counts of every collection held by every emulated service (and the bound seats).
+
+        Audit trails (:data:`AUDIT_TRAILS`, the CTS-shaped call records) are left out: they count calls,
+        not state, and a run recovered after a crash rightly makes more calls to reach the same state.
+        """
         counts: Counter[str] = Counter()
         for service in self.runtime.emulator.services:
             for backend in service.backends().values():
                 for attr, value in vars(backend).items():
+                    if attr in AUDIT_TRAILS:
+                        continue
                     if not attr.startswith("_") and isinstance(value, (dict, list, set)):
                         counts[f"{service.name}.{attr}"] += len(value)
                 for record in getattr(backend, "licenses", {}).values():
@@ -254,17 +269,12 @@ def _is_timer(answer: Any) -> bool:
     return isinstance(answer, dict) and "statusCode" not in answer and "results" not in answer
 
 
-def sign_with_id(event: dict[str, Any], secret: str, msg_id: str) -> dict[str, Any]:
-    """Standard Webhooks headers for the event's exact body, with a chosen ``webhook-id``."""
-    from devkit.invoke import _http_body
-    from shared.verify import sign_standard_webhook
+def sign_with_id(event: dict[str, Any], secret: str, msg_id: str, scheme: str = "") -> dict[str, Any]:
+    """The event signed for its exact body with a chosen delivery id, by the route's scheme (Standard
+    Webhooks ``webhook-id``, or GitHub's ``X-GitHub-Delivery``)."""
+    from devkit.invoke import sign_event
 
-    body = _http_body(event) or b""
-    signed = copy.deepcopy(event)
-    headers = {k: v for k, v in (signed.get("headers") or {}).items() if not k.lower().startswith("webhook-")}
-    headers.update(sign_standard_webhook(secret.split(",")[0].strip(), msg_id, int(time.time()), body))
-    signed["headers"] = headers
-    return signed
+    return sign_event(event, secret, scheme="github" if scheme == "github" else "", msg_id=msg_id)
 
 
 @contextlib.contextmanager

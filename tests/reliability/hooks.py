@@ -1,7 +1,8 @@
 """Per-function scenario hooks: the world a function's samples need, and what a repeat may change.
 
-Every function in ``template.yaml`` is covered without an entry here; an entry only makes a scenario
-meaningful (seats to release must exist) or states a documented exception, with the reason.
+Every function in ``template.yaml`` is covered without an entry here; an entry (for a whole function, or for
+one ``function/sample``) only makes a scenario meaningful (seats to release must exist) or states a
+documented exception, with the reason.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.reliability.harness import Harness, Sample
+from tests.reliability.harness import MAX_ATTEMPTS, Harness, Sample
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class Hooks:
     setup: Callable[[Harness, Sample], None] = lambda _h, _s: None
     repeats: frozenset[str] = field(default_factory=frozenset)
     """Fingerprint keys a second delivery may change, by design."""
+    attempts: int = MAX_ATTEMPTS
+    """Deliveries the platform makes before the run counts as unsettled (under injected faults)."""
     why: str = ""
 
 
@@ -63,8 +66,30 @@ HOOKS: dict[str, Hooks] = {
         why="its timer has no idempotency key: a timer fired twice walks the seats and reports twice (each "
         "SMN summary is a complete snapshot); the seats themselves are unchanged",
     ),
+    "api_publish/github_push": Hooks(
+        setup=populated_account,
+        attempts=40,
+        why="one run makes five writes (three creates, a batch publish, the group) that cannot be retried "
+        "blindly; at the 30 % fault rate on every call about one attempt in six gets through, and every "
+        "failed attempt restores the previous state from its journal, so the sender's redeliveries converge "
+        "- they need more attempts than the default",
+    ),
+    "secret_tag_watch/timer_sweep": Hooks(
+        setup=populated_account,
+        repeats=frozenset({"cloud_calls"}),
+        why="a sweep only reads CSMS and answers the due jobs; a timer fired twice lists the secrets twice "
+        "and answers the same jobs (their rotation ids follow the secrets' current versions, so "
+        "key_rotation runs each once)",
+    ),
+    "api_publish/drift_timer": Hooks(
+        setup=populated_account,
+        repeats=frozenset({"smn.messages", "cloud_calls"}),
+        why="the drift check only reads: a timer fired twice reads the gateway twice and reports the same "
+        "drift twice; nothing on the gateway changes (its webhook samples keep the strict rule)",
+    ),
 }
 
 
-def hooks_for(function: str) -> Hooks:
-    return HOOKS.get(function, DEFAULT)
+def hooks_for(sample: Sample) -> Hooks:
+    """The sample's own entry (``function/sample``), else its function's, else the default."""
+    return HOOKS.get(sample.id) or HOOKS.get(sample.function, DEFAULT)

@@ -53,7 +53,8 @@ def render(table: dict[str, dict[str, Tally]], seconds: float) -> str:
         f"- cloud faults: rate {FAULT_RATE} per request, kinds {', '.join(FAULT_KINDS)}, "
         f"seeds 0..{prof['seeds'] - 1} (emulator `FaultInjector`), clients' own retries on",
         f"- redelivery: webhook senders and queue platforms retry while the answer asks for it, at most "
-        f"{MAX_ATTEMPTS} attempts; timers that answered are not retried",
+        f"{MAX_ATTEMPTS} attempts unless a function's hook says otherwise (`tests/reliability/hooks.py`, "
+        "with the reason); timers that answered are not retried",
         f"- fuzz: hypothesis, {prof['fuzz_examples']} examples per trigger sample, `derandomize=True` "
         "(fixed seed: reruns are identical)",
         "",

@@ -175,7 +175,7 @@ def _same(h: Harness, final: Any, baseline: tuple[Any, Counter[str]], repeats: f
 def baseline(sample: Sample, tally: Tally) -> tuple[tuple[Any, Counter[str]], int]:
     """The fault-free outcome, fingerprint and number of mutating cloud calls of one delivery."""
     with captured(tally), Harness() as h:
-        hooks_for(sample.function).setup(h, sample)
+        hooks_for(sample).setup(h, sample)
         before = h.mutating_calls
         run = h.deliver(sample)
         assert run.settled, f"{sample.id}: the fault-free delivery did not settle: {run.final}"
@@ -187,7 +187,7 @@ def baseline(sample: Sample, tally: Tally) -> tuple[tuple[Any, Counter[str]], in
 
 def duplicate(sample: Sample) -> Tally:
     tally = Tally()
-    hooks = hooks_for(sample.function)
+    hooks = hooks_for(sample)
     with captured(tally) as texts, Harness() as h:
         hooks.setup(h, sample)
         first = h.deliver(sample, msg_id="msg_duplicate")
@@ -205,10 +205,11 @@ def duplicate(sample: Sample) -> Tally:
 def faults(sample: Sample, kind: str, seeds: int | None = None) -> Tally:
     tally = Tally()
     expected, _ = baseline(sample, tally)
-    hooks = hooks_for(sample.function)
+    hooks = hooks_for(sample)
     for seed in range(seeds or profile()["seeds"]):
         with captured(tally) as texts, Harness(seed=seed, faults={kind: FAULT_RATE}) as h:
             hooks.setup(h, sample)
+            h.attempts = hooks.attempts
             run = h.deliver(sample)
             texts.extend(json.dumps(a, default=str) for a in run.answers)
             same = _compare(h, run.final, expected, frozenset())
@@ -220,7 +221,7 @@ def faults(sample: Sample, kind: str, seeds: int | None = None) -> Tally:
 def crash(sample: Sample) -> Tally:
     tally = Tally()
     expected, calls = baseline(sample, tally)
-    hooks = hooks_for(sample.function)
+    hooks = hooks_for(sample)
     for point in range(1, calls + 1):
         with captured(tally) as texts, Harness() as h:
             hooks.setup(h, sample)
@@ -236,7 +237,7 @@ def crash(sample: Sample) -> Tally:
 def webhook(sample: Sample) -> Tally:
     """Forged, replayed, oversized and slow deliveries of a webhook sample; skipped for other triggers."""
     tally = Tally()
-    hooks = hooks_for(sample.function)
+    hooks = hooks_for(sample)
     expected, _ = baseline(sample, tally)
     checks: list[Callable[[Harness, Sample, Any], tuple[bool, bool, str]]] = [
         _forged,
@@ -259,8 +260,9 @@ def _forged(h: Harness, sample: Sample, expected: Any) -> tuple[bool, bool, str]
     import base64
 
     before = h.fingerprint()
+    attacker = "whsec_" + base64.b64encode(b"an-attacker-key-00000000").decode()
     event = sign_with_id(
-        sample.event(), "whsec_" + base64.b64encode(b"an-attacker-key-00000000").decode(), "m1"
+        sample.event(), attacker, "m1", h.runtime.needs_signature(sample.function, sample.event())
     )
     answer = h.deliver_once(sample, event)
     return True, answer["statusCode"] == 401 and h.fingerprint() == before, json.dumps(answer)
@@ -281,7 +283,8 @@ def _oversized(h: Harness, sample: Sample, expected: Any) -> tuple[bool, bool, s
     event = sample.event()
     event["body"] = json.dumps({"pad": "x" * (4 * 1024 * 1024 + 1)})
     event["isBase64Encoded"] = False
-    answer = h.deliver_once(sample, sign_with_id(event, h.runtime.secret(), "msg_oversized"))
+    scheme = h.runtime.needs_signature(sample.function, sample.event())
+    answer = h.deliver_once(sample, sign_with_id(event, h.runtime.secret(), "msg_oversized", scheme))
     return True, answer["statusCode"] == 413 and h.fingerprint() == before, str(answer["statusCode"])
 
 
@@ -322,7 +325,7 @@ def store(sample: Sample) -> Tally:
         return tally
     for name, (url, cause) in _STORE_FAILURES.items():
         with captured(tally) as texts, Harness() as h, mock.patch.dict(sys.modules, {"redis": None}):
-            hooks_for(sample.function).setup(h, sample)
+            hooks_for(sample).setup(h, sample)
             app = h.runtime.app(sample.function)
             with mock.patch.object(app, "_store", url if url else _DownStore()):
                 calls = h.calls
@@ -387,7 +390,7 @@ def fuzz(sample: Sample, examples: int | None = None) -> Tally:
     base = sample.event()
     slots = list(_slots(base))
     with captured(tally) as texts, Harness() as h:
-        hooks_for(sample.function).setup(h, sample)
+        hooks_for(sample).setup(h, sample)
 
         @settings(
             max_examples=examples or profile()["fuzz_examples"],
