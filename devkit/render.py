@@ -677,11 +677,13 @@ def render(
     template: Template, target: str, out: Path, *, dist: Path, scf_region: str = "ap-guangzhou"
 ) -> Rendered:
     """Render ``target`` into memory; ``out`` and ``dist`` only fix the relative code paths."""
+    from devkit.render_workflows import add_workflows  # workflows/: each cloud's flow definitions
+
     out, dist = out.resolve(), dist.resolve()
     if target == "functiongraph-terraform":
-        return _terraform(template, out, dist)
+        return add_workflows(template, target, _terraform(template, out, dist))
     if target == "serverless-devs":
-        return _serverless_devs(template, out, dist)
+        return add_workflows(template, target, _serverless_devs(template, out, dist))
     if target == "scf":
-        return _scf(template, out, dist, scf_region)
+        return add_workflows(template, target, _scf(template, out, dist, scf_region))
     raise ValueError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")
