@@ -119,7 +119,7 @@ def _check_fg_graph(body: dict[str, Any]) -> None:
             assert state["transition"] in states
         for on_error in state.get("on_errors", []):
             assert on_error["error"] and {"transition", "retry_ref"} & set(on_error)
-            assert on_error.get("transition") in states | {None}
+            assert on_error.get("transition") in {*states, None}
             assert on_error.get("retry_ref") in retries | {None}
     assert [s["id"] for s in body["states"] if s["end"]] == [body["states"][-1]["id"]]
     seen, todo = set(), [body["start"]]
