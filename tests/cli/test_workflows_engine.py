@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _cli_helpers import Project
+from click.testing import CliRunner
 
+from devkit.cli import main
 from devkit.invoke import InvokeResult, LocalRuntime
 from devkit.template import TemplateError, WorkflowSpec, load_template
 from devkit.workflows import WorkflowStepError, execute, run_workflow
@@ -428,3 +431,33 @@ def test_a_template_whose_on_error_names_no_step_fails_validation(sweep_template
         TemplateError, match=re.escape("Workflows.sweep: Value error, step 'rotate': OnError names no step")
     ):
         load_template(sweep_template)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("OnError: nowhere", "Workflows.chain: Value error, step 'step2': OnError names no step: 'nowhere'"),
+        ("Next: step1", "Workflows.chain: Value error, step 'step2': Next 'step1' must be a later step"),
+    ],
+)
+def test_opsfn_validate_reports_a_bad_next_or_on_error_target(
+    runner: CliRunner, project: Project, extra: str, message: str
+) -> None:
+    text = project.template.read_text(encoding="utf-8")
+    project.template.write_text(
+        text.replace("        ForEach: items", f"        ForEach: items\n        {extra}")
+    )
+    result = runner.invoke(main, ["validate", "--template", str(project.template)])
+    assert result.exit_code == 1
+    assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_opsfn_validate_accepts_the_old_workflow_and_a_full_one(runner: CliRunner, project: Project) -> None:
+    text = project.template.read_text(encoding="utf-8")
+    assert runner.invoke(main, ["validate", "--template", str(project.template)]).exit_code == 0
+    full = "\n".join(
+        f"        {line}" for line in ("ForEach: items", "MaxConcurrency: 3", "Retry: {MaxAttempts: 2}")
+    )
+    project.template.write_text(text.replace("        ForEach: items", full))
+    result = runner.invoke(main, ["validate", "--template", str(project.template)])
+    assert result.exit_code == 0, result.output
