@@ -843,6 +843,7 @@ def render(
 ) -> Rendered:
     """Render ``target`` into memory; ``out`` and ``dist`` only fix the relative code paths."""
     from devkit.production import production_findings
+    from devkit.render_workflows import add_workflows  # workflows/: each cloud's flow definitions
 
     out, dist = out.resolve(), dist.resolve()
     if target == "functiongraph-terraform":
@@ -853,5 +854,6 @@ def render(
         rendered = _scf(template, out, dist, scf_region)
     else:
         raise ValueError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")
+    rendered = add_workflows(template, target, rendered)
     rendered.warnings = [f.text() for f in production_findings(template) if f.level != "note"]
     return rendered

@@ -12,8 +12,9 @@ What runs, and why each piece looks like it does:
   the runtime's per-record results.
 * **Timers** - ``Cron`` via croniter and ``Rate`` as fixed intervals (UTC), delivered as FunctionGraph
   timer events carrying the template's ``Input`` as ``user_event``.
-* **Workflows** - ``POST /workflows/<name>`` with a JSON input: each step's output is the next step's
-  input; ``ForEach: key`` calls the step once per item of the previous output's list.
+* **Workflows** - ``POST /workflows/<name>`` with a JSON input, run by :mod:`devkit.workflows`: each
+  step's output is the next step's input, with fan-out (``ForEach``/``MaxConcurrency``), ``Retry`` and
+  an ``OnError`` branch.
 * The emulator serves in-process to the functions and on ``--emulator-port`` for external tools.
 
 A live line per invocation (time, function, trigger, status, duration) goes to stdout; the functions' JSON
@@ -42,6 +43,7 @@ from urllib.parse import parse_qsl, quote
 from devkit.invoke import InvokeError, InvokeResult, LocalRuntime, check_webhook_secrets, log_to_stderr
 from devkit.routing import Router
 from devkit.template import Template, TimerEvent
+from devkit.workflows import WorkflowStepError, run_workflow, step_output
 
 __all__ = [
     "Scheduler",
@@ -193,89 +195,6 @@ class Scheduler:
             stop.wait(min(max_sleep, self.seconds_to_next()) or 0.01)
 
 
-# ------------------------------------------------------------------------------------------- workflows
-
-
-def _output(result: InvokeResult) -> Any:
-    """What a step hands on: the HTTP body, the timer/event result, or the records' results."""
-    response = result.response
-    if "statusCode" in response:
-        body = response.get("body") or "null"
-        try:
-            return json.loads(body)
-        except ValueError:
-            return body
-    if "results" in response:
-        results = [r.get("result") for r in response["results"] if r.get("status") == "ok"]
-        return results[0] if len(results) == 1 else results
-    return response.get("result", response)
-
-
-def _step_event(runtime: LocalRuntime, function: str, data: Any) -> dict[str, Any]:
-    """Deliver ``data`` through the trigger the function has: webhook, else queue, else timer."""
-    from shared.triggers.local import queue_event, webhook_event
-
-    fn = runtime.function(function)
-    hooks = [route for name, _, route in runtime.template.webhook_routes() if name == function]
-    body = json.dumps(data).encode()
-    if hooks:
-        headers = {"content-type": "application/json"}
-        return webhook_event(hooks[0].method, hooks[0].path, headers, body, request_id=uuid.uuid4().hex)
-    if not any(isinstance(e, TimerEvent) for e in fn.events.values()):
-        return queue_event([{"id": f"wf-{uuid.uuid4().hex[:12]}", "body": data}], topic=function)
-    return {
-        "version": "v1.0",
-        "time": _now().isoformat(timespec="seconds"),
-        "trigger_type": "TIMER",
-        "trigger_name": "workflow",
-        "user_event": body.decode(),
-    }
-
-
-class WorkflowStepError(RuntimeError):
-    """A step answered with a failure; carries where and what, so ``serve`` can choose the HTTP status."""
-
-    def __init__(self, index: int, function: str, result: InvokeResult) -> None:
-        super().__init__(f"step {index} ({function}) failed: {result.status}")
-        self.index = index
-        self.result = result
-
-
-def run_workflow(
-    runtime: LocalRuntime,
-    name: str,
-    data: Any,
-    report: Callable[[InvokeResult], None] = lambda _: None,
-) -> Any:
-    """Run workflow ``name`` on ``data``; returns the last step's output (a list after a ForEach)."""
-    spec = runtime.template.workflows.get(name)
-    if spec is None:
-        raise KeyError(name)
-    current = data
-    for index, step in enumerate(spec.steps):
-        if step.for_each is not None:
-            items = current.get(step.for_each) if isinstance(current, dict) else None
-            if not isinstance(items, list):
-                raise ValueError(
-                    f"step {index} ({step.function}): ForEach key {step.for_each!r} is not a list"
-                )
-            outputs = []
-            for item in items:
-                result = runtime.invoke(step.function, _step_event(runtime, step.function, item))
-                report(result)
-                if not result.ok:
-                    raise WorkflowStepError(index, step.function, result)
-                outputs.append(_output(result))
-            current = outputs
-        else:
-            result = runtime.invoke(step.function, _step_event(runtime, step.function, current))
-            report(result)
-            if not result.ok:
-                raise WorkflowStepError(index, step.function, result)
-            current = _output(result)
-    return current
-
-
 # ------------------------------------------------------------------------------------------ http app
 
 
@@ -362,11 +281,11 @@ def _function_answer(response: dict[str, Any]) -> _Answer:
 
 
 def _workflow_failure(exc: WorkflowStepError) -> _Answer:
-    status = exc.result.status
-    if exc.index == 0 and status is not None and 400 <= status < 500:
+    status = exc.result.status if exc.result is not None else None
+    if exc.index == 0 and status is not None and 400 <= status < 500 and exc.result is not None:
         # The caller's input was refused by the first step: that is the caller's error, and the step's
         # own answer (field-level messages) tells them what to fix.
-        return _error(status, "input_rejected", str(exc), step=_output(exc.result))
+        return _error(status, "input_rejected", str(exc), step=step_output(exc.result))
     return _error(502, "workflow_failed", str(exc))
 
 

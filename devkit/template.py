@@ -186,16 +186,101 @@ class FunctionSpec(_Model):
         return self.handler.rsplit(".", 1)[1]
 
 
+class RetrySpec(_Model):
+    """Per-step retry: ``MaxAttempts`` retries after the first failure, ``IntervalSeconds`` apart.
+
+    The bounds are FunctionGraph's (1-8 retries, 1-30 s apart), the tighter of the two clouds, so a
+    template that validates deploys to both.
+    """
+
+    max_attempts: int = Field(alias="MaxAttempts", ge=1, le=8)
+    interval_seconds: int = Field(1, alias="IntervalSeconds", ge=1, le=30)
+
+
 class WorkflowStep(_Model):
+    name: str | None = Field(None, alias="Name", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
     function: str = Field(alias="Function")
     for_each: str | None = Field(
-        None, alias="ForEach", description="A key of the previous output holding a list: one call per item"
+        None,
+        alias="ForEach",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="A key of the previous output holding a list: one call per item",
     )
+    max_concurrency: int | None = Field(None, alias="MaxConcurrency", ge=1, le=100)
+    retry: RetrySpec | None = Field(None, alias="Retry")
+    on_error: str | None = Field(None, alias="OnError")
+    next: str | None = Field(None, alias="Next")
+
+    @model_validator(mode="after")
+    def _fan_out(self) -> WorkflowStep:
+        if self.max_concurrency is not None and self.for_each is None:
+            raise ValueError("MaxConcurrency limits a fan-out: it needs ForEach")
+        return self
+
+    @property
+    def concurrency(self) -> int:
+        """How many items of a ForEach run at once (1, sequential, unless MaxConcurrency says more)."""
+        return self.max_concurrency or 1
 
 
 class WorkflowSpec(_Model):
+    """A chain of steps: each runs after the one before it, unless ``Next`` jumps ahead.
+
+    ``Next`` and ``OnError`` may only name a *later* step, so every workflow ends, its last step is its
+    one terminal state, and it maps onto both clouds' flows (which need an acyclic graph to render).
+    """
+
     description: str = Field("", alias="Description")
-    steps: list[WorkflowStep] = Field(alias="Steps", min_length=1)
+    steps: list[WorkflowStep] = Field(alias="Steps", min_length=1, max_length=100)
+
+    @property
+    def names(self) -> list[str]:
+        """Every step's name: its ``Name``, or ``step<N>`` (1-based) for steps of older templates."""
+        return [step.name or f"step{i}" for i, step in enumerate(self.steps, 1)]
+
+    def successor(self, index: int) -> int | None:
+        """The index of the step that follows step ``index`` on success (``None`` after the last)."""
+        step = self.steps[index]
+        if step.next is not None:
+            return self.names.index(step.next)
+        return index + 1 if index + 1 < len(self.steps) else None
+
+    @model_validator(mode="after")
+    def _graph(self) -> WorkflowSpec:
+        names = self.names
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"step names must be unique: {', '.join(duplicates)}")
+        for i, step in enumerate(self.steps):
+            for field_name, target in (("Next", step.next), ("OnError", step.on_error)):
+                if target is None:
+                    continue
+                if target not in names:
+                    raise ValueError(f"step {names[i]!r}: {field_name} names no step: {target!r}")
+                if names.index(target) <= i:
+                    raise ValueError(f"step {names[i]!r}: {field_name} {target!r} must be a later step")
+        reachable = self._reachable()
+        unreachable = [n for i, n in enumerate(names) if i not in reachable]
+        if unreachable:
+            raise ValueError(
+                f"steps no path reaches (remove them or name them in Next/OnError): {unreachable}"
+            )
+        return self
+
+    def _reachable(self) -> set[int]:
+        seen: set[int] = set()
+        todo = [0]
+        while todo:
+            index = todo.pop()
+            if index in seen:
+                continue
+            seen.add(index)
+            after = self.successor(index)
+            error = self.steps[index].on_error
+            todo.extend(
+                i for i in (after, None if error is None else self.names.index(error)) if i is not None
+            )
+        return seen
 
 
 class Template(_Model):
