@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from devkit.bench_cmd import bench_command
 from devkit.emulator.command import emulator_command
 
 __all__ = ["main"]
@@ -78,6 +79,7 @@ def main() -> None:
 
 
 main.add_command(emulator_command)
+main.add_command(bench_command)
 
 
 @main.command()
