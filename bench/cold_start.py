@@ -38,8 +38,8 @@ import tempfile
 import textwrap
 import time
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ SECTION = "cold start"
 GOAL = 0.6
 OVERHEAD_GOAL_MS = 20.0
 MARK = "COLDSTART "
+EMULATOR_WORKERS = 64
 
 _OPSFN = textwrap.dedent(
     """
@@ -168,7 +169,7 @@ while True:
     page = ide("GET", "/v2/licenses", [("limit", "100"), ("offset", str(offset))])["result"]
     seats += seats_of(page)
     offset += len(seats_of(page))
-    if len(seats_of(page)) < 100 or offset >= page["total_count"]:
+    if len(seats_of(page)) < 100 or offset >= int(page["total_count"]):
         break
 departed = [s for s in seats if s.get("user_id") and s["user_id"] not in users]
 text = f"{len(seats)} total, {len(departed)} held by departed users (dry run)"
@@ -242,10 +243,53 @@ class Run:
     phases: dict[str, float]
     operations: Counter[str]
     status: Any
+    data: dict[str, Any] = field(default_factory=dict)
 
     def all_phases(self) -> dict[str, float]:
         inside = sum(self.phases.values())
         return {"interpreter": self.wall - inside, **self.phases}
+
+
+@contextlib.contextmanager
+def wide_server(emulator: Any, workers: int = EMULATOR_WORKERS) -> Iterator[str]:
+    """The emulator's ASGI app on loopback with ``workers`` handler threads; yields its URL.
+
+    Why: the emulator server runs each request's handler with ``asyncio.to_thread``, whose default pool has
+    ``min(32, cores + 4)`` threads - 6 on a 2-core machine. With injected latency (a sleep in the handler)
+    that pool, not the client, would bound a bulk job's concurrency; a real cloud has no such limit.
+    """
+    import asyncio
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import uvicorn
+
+    from devkit.emulator.server import asgi_app, listening_socket
+
+    inner = asgi_app(emulator)
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="bench-emulator")
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        asyncio.get_running_loop().set_default_executor(pool)
+        await inner(scope, receive, send)
+
+    sock = listening_socket("127.0.0.1", 0)
+    config = uvicorn.Config(app, http="h11", lifespan="off", log_level="warning", timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("emulator server did not start")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class Lab:
@@ -253,13 +297,12 @@ class Lab:
 
     def __init__(self, stack: contextlib.ExitStack) -> None:
         from devkit.emulator.registry import build_emulator
-        from devkit.emulator.server import running_server
         from devkit.invoke import LocalRuntime
         from devkit.template import load_template
 
         self.template = load_template(ROOT / "template.yaml")
         self.emulator = build_emulator()
-        self.url = stack.enter_context(running_server(self.emulator))
+        self.url = stack.enter_context(wide_server(self.emulator))
         self.local = LocalRuntime(self.template, ROOT)
         self.local.emulator = self.emulator
         base = self.local._defaults(real=False)
@@ -294,10 +337,14 @@ class Lab:
         path.write_text(json.dumps(event), encoding="utf-8")
         return path
 
-    def probe(self, args: list[str], env: dict[str, str]) -> Run:
-        """Reset and seed the emulator, run one fresh interpreter, return what it measured and did."""
+    def probe(
+        self, args: list[str], env: dict[str, str], prepare: Callable[[], None] | None = None
+    ) -> Run:
+        """Reset and seed the emulator (then ``prepare``), run one fresh interpreter, return what it did."""
         self.emulator.reset()
         self.local.seed()
+        if prepare is not None:
+            prepare()
         self.operations.clear()
         started = time.perf_counter()
         done = subprocess.run(
@@ -314,7 +361,8 @@ class Lab:
         if done.returncode != 0 or not found:
             raise RuntimeError(f"probe failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
         data = json.loads(found[-1][len(MARK) :])
-        return Run(wall - data["excluded"], data["phases"], Counter(self.operations), data["status"])
+        operations = Counter(self.operations)
+        return Run(wall - data["excluded"], data["phases"], operations, data["status"], data)
 
 
 def _median_run(runs: list[Run]) -> dict[str, float]:
