@@ -22,8 +22,10 @@ and the SDK modules for the SDK program), *own import* (the handler and what it 
 builders for the SDK) and *first call* (the rest of the invocation). Dev-only helpers the probes load (the
 fake context) are timed and left out.
 
-Not yet here: the packaged form (the zip in ``python -I -S``); ``git show 3b8700f:bench/cold_start.py``
-has the previous runner's ``--packaged`` mode.
+Packaged form: each function's ``opsfn package`` zip (built for the running interpreter's version from the
+wheel cache), unpacked and run under ``python -I -S`` with nothing but the zip's tree on ``sys.path`` - what
+the platform runs; no site-packages, so none of the venv's extra packages (trio, which httpcore imports
+when it is installed) are loaded. Compared with the same run's venv SDK program.
 """
 
 from __future__ import annotations
@@ -337,9 +339,7 @@ class Lab:
         path.write_text(json.dumps(event), encoding="utf-8")
         return path
 
-    def probe(
-        self, args: list[str], env: dict[str, str], prepare: Callable[[], None] | None = None
-    ) -> Run:
+    def probe(self, args: list[str], env: dict[str, str], prepare: Callable[[], None] | None = None) -> Run:
         """Reset and seed the emulator (then ``prepare``), run one fresh interpreter, return what it did."""
         self.emulator.reset()
         self.local.seed()
@@ -387,7 +387,10 @@ def _interleaved(
     return results
 
 
-def _job_figures(lab: Lab, job: Job, runs: int) -> tuple[Figure, dict[str, float]]:
+def _job_figures(
+    lab: Lab, job: Job, runs: int, package: tuple[list[str], float] | None = None
+) -> tuple[Figure, list[Figure]]:
+    """The venv opsfn program, the SDK program and (when built) the packaged zip, interleaved."""
     env = lab.environment(job.function)
     event = lab.event_file(job)
     module = lab.template.functions[job.function].module
@@ -398,13 +401,16 @@ def _job_figures(lab: Lab, job: Job, runs: int) -> tuple[Figure, dict[str, float
         ),
         "sdk": (["-c", job.sdk], env),
     }
+    if package is not None:
+        programs["packaged"] = (package[0], env)
     results = _interleaved(lab, programs, runs)
     ours, theirs = results["opsfn"], results["sdk"]
-    if ours[0].operations != theirs[0].operations:
-        raise RuntimeError(
-            f"{job.function}: the SDK program did other operations: {dict(ours[0].operations)} "
-            f"vs {dict(theirs[0].operations)}"
-        )
+    for name, found in results.items():
+        if found[0].operations != ours[0].operations:
+            raise RuntimeError(
+                f"{job.function}: the {name} program did other operations: {dict(found[0].operations)} "
+                f"vs {dict(ours[0].operations)}"
+            )
     mine, anchor = _median_run(ours), _median_run(theirs)
     operations = ", ".join(f"{op} ×{n}" if n > 1 else op for op, n in sorted(ours[0].operations.items()))
     figure = Figure(
@@ -417,9 +423,15 @@ def _job_figures(lab: Lab, job: Job, runs: int) -> tuple[Figure, dict[str, float
         ("<=", GOAL),
         f"answer {ours[0].status}",
         plot="cold_start",
-        data={"function": job.function, "phases": mine, "anchor_phases": anchor},
+        data={
+            "function": job.function,
+            "phases": mine,
+            "anchor_phases": anchor,
+        },
     )
-    return figure, mine
+    if package is None:
+        return figure, []
+    return figure, [_packaged_figure(job, results["packaged"], package[1], anchor)]
 
 
 def _overhead(lab: Lab, runs: int) -> list[Figure]:
@@ -462,13 +474,58 @@ def lab() -> Iterator[Lab]:
         yield Lab(stack)
 
 
+_PACKAGED = "import sys\nsys.path.insert(0, sys.argv[5])\n" + _OPSFN
+"""The opsfn probe run from an unpacked ``opsfn package`` tree under ``python -I -S`` (argv[5]: the tree)."""
+
+
+def _package(bench_lab: Lab, job: Job) -> tuple[list[str], float] | None:
+    """Build the function's zip; the ``python -I -S`` probe arguments for its unpacked tree, and its size.
+
+    ``None`` (with the reason printed) when the package cannot be built here, e.g. wheels that cannot be
+    downloaded: the venv figures are still measured.
+    """
+    from devkit.package import build_package
+
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    out = bench_lab.folder / "packages"
+    cache = Path.home() / ".cache" / "opsfn" / "wheels"
+    try:
+        result = build_package(
+            bench_lab.template, job.function, ROOT, out, python_version=version, cache=cache
+        )
+    except Exception as exc:  # any build failure (no wheels, no network) only skips the packaged figure
+        print(f"  packaged {job.function}: not measured, the zip cannot be built here ({exc})")
+        return None
+    event = bench_lab.event_file(job)
+    tree = out / job.function
+    return ["-I", "-S", "-c", _PACKAGED, "index", str(event), str(ROOT), job.function, str(tree)], result.size
+
+
+def _packaged_figure(job: Job, runs: list[Run], size: float, anchor: dict[str, float]) -> Figure:
+    """The deployed zip under ``python -I -S`` against the same round's venv SDK program."""
+    mine = _median_run(runs)
+    phases = ", ".join(f"{k} {v:.0f}" for k, v in mine.items() if k != "total")
+    return Figure(
+        SECTION,
+        f"{job.function}, packaged (`python -I -S`, the unpacked {size / 1e6:.1f} MB zip only)",
+        mine["total"],
+        "ms",
+        "official SDK program (venv)",
+        anchor["total"],
+        ("<=", GOAL),
+        f"answer {runs[0].status}; phases (ms): {phases}",
+    )
+
+
 def run(quick: bool) -> list[Figure]:
-    """Every function's first job against its SDK program, then the overhead above the minimal program."""
+    """Every function's first job against its SDK program (venv, then packaged), then the overhead."""
     runs = 3 if quick else 7
     figures = []
+    packaged = []
     with lab() as bench_lab:
         for job in JOBS:
-            figure, _ = _job_figures(bench_lab, job, runs)
-            figures.append(figure)
-        figures += _overhead(bench_lab, runs)
+            venv, zipped = _job_figures(bench_lab, job, runs, _package(bench_lab, job))
+            figures.append(venv)
+            packaged += zipped
+        figures += packaged + _overhead(bench_lab, runs)
     return figures
