@@ -6,7 +6,8 @@ every 10th holder is missing from the roster file, so a real (not dry) run unbin
 (``max_unbind_fraction`` 1.0, so the safety guard never stops it) and posts one SMN summary.
 
 * opsfn: the function's FunctionGraph handler with a timer event, in a fresh interpreter; the job's wall
-  time (the handler call) and the process's peak RSS (``ru_maxrss``; its growth during the job beside it).
+  time (the handler call) and the process's peak RSS (``VmHWM``, not ``ru_maxrss``, which Linux carries
+  over from the forking parent; its growth during the job beside it).
   The client modules and httpcore the handler imports lazily are imported before the clock starts, as the
   SDK program's libraries are: this figure is the bulk work; the cold start has its own section.
 * official-SDK loop: the same calls one after the other - pages of ``ListLicenses`` and one
@@ -43,18 +44,19 @@ NOTES = __doc__.split("\n\n", 1)[1].strip() if __doc__ else ""
 
 _OPSFN = textwrap.dedent(
     """
-    import importlib, json, resource, sys, time
+    import importlib, json, sys, time
+    hwm = lambda: int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
     module = importlib.import_module("functions.license_reconcile.handler")
     import httpcore, shared.clients.ide, shared.clients.smn  # imported before the clock, as the SDK's are
     sys.path.append(sys.argv[2])
     from devkit.fake_contexts import FakeFunctionGraphContext
     event = json.loads(open(sys.argv[1], encoding="utf-8").read())
     context = FakeFunctionGraphContext(function_name="license_reconcile", timeout_seconds=900)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = hwm()
     t0 = time.perf_counter()
     answer = module.handler(event, context)
     job = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = hwm()
     result = answer.get("result", answer)
     print("MARK" + json.dumps({"phases": {"job": job}, "excluded": 0.0, "status": result.get("unbound"),
                                "peak_kib": peak, "base_kib": base}))
@@ -62,12 +64,12 @@ _OPSFN = textwrap.dedent(
 ).replace("MARK", MARK)
 
 _SDK_BODY = """
-import resource
+hwm = lambda: int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
 from huaweicloudsdksmn.v2 import PublishMessageRequest, PublishMessageRequestBody, SmnClient
 smn = SmnClient.new_builder().with_credentials(BasicCredentials(ak, sk, project)).with_endpoint(
     os.environ["OPSFN_ENDPOINT_SMN"]).build()
 roster = {u["id"] for u in json.loads(open(sys.argv[1], encoding="utf-8").read())["users"]}
-rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rss_before = hwm()
 t0 = time.perf_counter()
 seats, offset = [], 0
 while True:
@@ -83,7 +85,7 @@ text = f"{len(seats)} total, {len(departed)} held by departed users, unbound {le
 smn.publish_message(PublishMessageRequest(topic_urn=os.environ["OPSFN_SMN_TOPIC_URN"],
     body=PublishMessageRequestBody(subject="license_reconcile", message=text)))
 job = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = hwm()
 print("MARK" + json.dumps({"phases": {"job": job}, "excluded": 0.0, "status": len(departed),
                            "peak_kib": peak, "base_kib": rss_before}))
 """.replace("MARK", MARK)

@@ -10,11 +10,15 @@ import pytest
 import shared.http as shared_http
 from bench import report
 from bench.core import Figure, discover
+from bench.reconcile_bulk import ideal_seconds
+from bench.serve_throughput import _percentile
 
 
 def test_discovery_finds_modules_with_run_and_skips_the_runner() -> None:
     names = [m.__name__ for m in discover()]
-    assert "bench.signing" in names and "bench.cold_start" in names
+    assert {"bench.signing", "bench.cold_start", "bench.serve_throughput", "bench.reconcile_bulk"} <= set(
+        names
+    )
     assert not {"bench.core", "bench.report", "bench.plots"} & set(names)
     assert names.index("bench.signing") < names.index("bench.cold_start")  # ORDER 10 before 20
 
@@ -60,3 +64,16 @@ def test_plain_http_endpoint_skips_the_trust_store_but_still_verifies() -> None:
     assert context.get_ca_certs() == [] and shared_http.shared_ssl_context.cache_info().currsize == 0
     assert shared_http._tls_for("https://iam.example.com", None) is shared_http.shared_ssl_context()
     assert client.base_url.scheme == "http"
+
+
+def test_bulk_ideal_counts_sequential_pages_concurrent_unbinds_and_one_post() -> None:
+    # 5,000 seats: 50 pages one after another, 500 leavers 8 at a time (63 rounds), one SMN post.
+    assert ideal_seconds(5000) == pytest.approx(0.05 * (50 + 63 + 1))
+    assert ideal_seconds(1) == pytest.approx(0.05 * (1 + 1 + 1))  # one seat, its holder gone
+    assert ideal_seconds(5000, concurrency=1) == pytest.approx(0.05 * (50 + 500 + 1))
+
+
+def test_latency_percentiles_pick_ranked_samples() -> None:
+    samples = [float(n) for n in range(100, 0, -1)]
+    assert _percentile(samples, 0.5) in (50.0, 51.0) and _percentile(samples, 0.99) == 99.0
+    assert _percentile([7.0], 0.99) == 7.0
