@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from devkit.bench_cmd import bench_command
 from devkit.cli_dev import generate_event_command, init_command
 from devkit.emulator.command import emulator_command
 
@@ -81,6 +82,7 @@ def main() -> None:
 main.add_command(emulator_command)
 main.add_command(generate_event_command)
 main.add_command(init_command)
+main.add_command(bench_command)
 
 
 @main.command()

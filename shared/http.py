@@ -289,10 +289,29 @@ def make_client(
         limits=DEFAULT_LIMITS,
         headers=merged,
         transport=chosen,
-        # Only a network transport needs TLS; a given one (the emulator's) would ignore the context.
-        verify=shared_ssl_context() if chosen is None else True,
+        verify=_tls_for(base_url, chosen),
         follow_redirects=False,
     )
+
+
+def _tls_for(base_url: str, transport: httpx.AsyncBaseTransport | None) -> ssl.SSLContext | bool:
+    """The TLS context a client needs: the shared trust store only for an https endpoint on the network.
+
+    A given transport (the emulator's) ignores the context. A plain-http endpoint (the emulator on a port)
+    never does a TLS handshake - the client follows no redirects - so it gets a context that verifies but
+    trusts nothing: loading the CA bundle is skipped and, should https ever be reached, it fails closed.
+    """
+    if transport is not None:
+        return True
+    if httpx.URL(base_url).scheme == "http":
+        return _untrusting_context()
+    return shared_ssl_context()
+
+
+@functools.lru_cache(maxsize=1)
+def _untrusting_context() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED and hostname checks, no CA loaded
+    return context
 
 
 @functools.lru_cache(maxsize=1)
