@@ -302,6 +302,8 @@ def _webhook_timeouts(target: str, files: dict[str, str]) -> dict[str, int]:
         }
     found = {}
     for path, text in files.items():
+        if not path.endswith("serverless.yml"):  # workflows/ holds the flow definitions beside them
+            continue
         for event in yaml.safe_load(text)["inputs"]["events"]:
             if "apigw" in event:
                 found[path.split("/")[0]] = event["apigw"]["parameters"]["endpoints"][0]["serviceTimeout"]

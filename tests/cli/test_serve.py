@@ -138,7 +138,7 @@ def test_webhook_queue_workflow_and_feeds(served: tuple[ServeInfo, list[str], Pa
 
     (queue_dir / "demo.json").write_text(json.dumps([{"id": "f1", "body": {"name": "x"}}]), encoding="utf-8")
     (queue_dir / "nobody.json").write_text("[]", encoding="utf-8")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # a liveness wait, generous for a loaded machine
     while not (
         (queue_dir / "done" / "demo.json").exists() and (queue_dir / "failed" / "nobody.json").exists()
     ):
