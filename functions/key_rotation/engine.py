@@ -178,7 +178,8 @@ class Rotation:
         await target.retire(keep, st.previous, grace_over)
         await self.step("retire")
         if await self.repair(st, target):
-            st = await self.load()
+            notes, st = st.notes, await self.load()
+            st.notes.extend(notes)
             grace_over = self.opts.clock() >= st.current_since + st.settings.window
         pending = st.pending
         if pending is None:
