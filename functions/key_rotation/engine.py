@@ -159,7 +159,7 @@ class Rotation:
         try:
             return await self._run()
         except (CloudError, ValueError, OSError) as exc:
-            self.log.warning("key_rotation.failed", secret=self.name, error=describe_error(exc))
+            self.log.warning("key_rotation.failed", secret_name=self.name, error=describe_error(exc))
             return self.answer("failed", f"could not complete: {describe_error(exc)}")
         finally:
             if self.job.mode == "apply":
@@ -182,6 +182,8 @@ class Rotation:
             st.notes.extend(notes)
             grace_over = self.opts.clock() >= st.current_since + st.settings.window
         pending = st.pending
+        if pending is None and st.current.rotation_id == self.job.rotation_id:
+            return self.answer("rotated", "this rotation had already finished", st.current_id)
         if pending is None:
             if target.overlap and not grace_over:
                 until = int(st.current_since + st.settings.window)
@@ -194,7 +196,7 @@ class Rotation:
         return await self.complete(st, target, pending)
 
     async def step(self, name: str) -> None:
-        self.log.info("key_rotation.step", secret=self.name, step=name, rotation_id=self.job.rotation_id)
+        self.log.info("key_rotation.step", secret_name=self.name, step=name, rotation_id=self.job.rotation_id)
         await self.opts.on_step(name)
 
     # ------------------------------------------------------------------------------------ reading CSMS
@@ -343,7 +345,9 @@ class Rotation:
             try:
                 await self.opts.notify("key rotation", msg)
             except (CloudError, OSError) as exc:
-                self.log.warning("key_rotation.notify_failed", secret=self.name, error=describe_error(exc))
+                self.log.warning(
+                    "key_rotation.notify_failed", secret_name=self.name, error=describe_error(exc)
+                )
 
     async def undo(self, st: Loaded, target: Target, new: SecretValue) -> None:
         await target.restore(new, st.current, st.previous)

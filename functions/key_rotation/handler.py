@@ -37,7 +37,7 @@ app = FunctionApp("key_rotation")
 async def rotate(job: RotationJob, inv: Invocation, options: Options | None = None) -> RotationAnswer:
     """Run one job with clients built from the invocation's settings."""
     answer = await run_job(inv.settings, job, options or OPTIONS, inv.log)
-    inv.log.info("key_rotation.answer", secret=answer.secret_name, status=answer.status)
+    inv.log.info("key_rotation.answer", secret_name=answer.secret_name, status=answer.status)
     return answer
 
 

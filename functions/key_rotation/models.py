@@ -9,6 +9,7 @@ idempotency key of the rotation that wrote the version. Values are :class:`pydan
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -74,10 +75,9 @@ class TimerInput(BaseModel):
 
     def jobs(self, event_id: str) -> list[RotationJob]:
         """A job per secret; the rotation id derives from the timer event so a redelivery resumes it."""
+        stem = hashlib.sha256(event_id.encode()).hexdigest()[:24]
         return [
-            RotationJob(
-                secret_name=name, rotation_id=f"t-{event_id}-{i}"[:64], mode=self.mode, reason="schedule"
-            )
+            RotationJob(secret_name=name, rotation_id=f"t-{stem}-{i}", mode=self.mode, reason="schedule")
             for i, name in enumerate(self.secrets)
         ]
 

@@ -141,13 +141,10 @@ async def _chaos(world: World, rotations: int, rate: float, seed: int) -> dict[s
         check_invariant(world, name, histories[name])
         _record(world, name, histories)
         chaos.crash_at = -1
-        for attempt in range(20):  # re-runs until the secret is clean (no pending, gateway = CSMS)
+        for _attempt in range(20):  # re-runs until the secret is clean (no pending, gateway = CSMS)
             world.clock.now += 901
             with use_transport(chaos):
-                try:
-                    await world.rotate(name, f"rot-{i}", on_step=step)
-                except Crash:  # pragma: no cover - crash_at is off for re-runs
-                    raise
+                await world.rotate(name, f"rot-{i}", on_step=step)
             check_invariant(world, name, histories[name])
             _record(world, name, histories)
             if world.stage_value(name, PENDING_STAGE) is None:
@@ -195,9 +192,8 @@ async def test_pending_stage_of_a_crashed_run_is_repaired(world: World) -> None:
     before = world.stage_value("app-secret", "SYSCURRENT")
     chaos = ChaosTransport(world.emulator.transport(), random.Random(1), 0.0)
     chaos.crash_at = 11  # the call after create: the pending version exists, set did not finish
-    with use_transport(chaos):
-        with pytest.raises(Crash):
-            await world.rotate("app-secret", "crashed-run")
+    with use_transport(chaos), pytest.raises(Crash):
+        await world.rotate("app-secret", "crashed-run")
     pending = world.stage_value("app-secret", PENDING_STAGE)
     assert pending and pending["rotation_id"] == "crashed-run"
     world.clock.now += 901  # the crashed run's lock expired

@@ -3,6 +3,7 @@ crash, with stdout/stderr and the log records captured and searched for every va
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import random
@@ -13,6 +14,7 @@ from test_key_rotation_chaos import ChaosTransport, Crash
 
 from devkit.emulator.core import json_response
 from shared.http import use_transport
+from shared.log import configure_logging
 
 
 def _all_values(world: World) -> set[str]:
@@ -25,9 +27,11 @@ def _all_values(world: World) -> set[str]:
 
 
 async def test_no_secret_value_reaches_logs_exceptions_or_answers(
-    world: World, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    world: World, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    buffer = io.StringIO()
+    configure_logging("DEBUG", buffer)  # every structlog line, whatever stream an earlier test configured
     await setup_signature_key(world)
     await setup_app(world)
     await setup_tencent(world)
@@ -52,8 +56,16 @@ async def test_no_secret_value_reaches_logs_exceptions_or_answers(
     answers += [await world.rotate(n, "after") for n in ("app-secret", "tc-secret")]
     values = _all_values(world)
     assert len(values) >= 6
-    out, err = capsys.readouterr()
-    text = out + err + caplog.text + "".join(errors) + "".join(a.model_dump_json() for a in answers)
+    configure_logging("INFO")
+    out, err = capfd.readouterr()
+    text = (
+        buffer.getvalue()
+        + out
+        + err
+        + caplog.text
+        + "".join(errors)
+        + "".join(a.model_dump_json() for a in answers)
+    )
     assert "key_rotation.step" in text, "the logs were captured"
     leaked = [v for v in values if v in text]
     assert not leaked, f"{len(leaked)} secret value(s) appear in captured output"
