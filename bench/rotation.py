@@ -136,7 +136,7 @@ async def main(rotations: int, secrets: int) -> None:
         f"rotations: {len(statuses)} ({done} rotated) over {secrets} secrets, {per_secret} each in sequence"
     )
     print(
-        f"calls: {latency.calls} ({calls_per_rotation:.1f} per rotation), {LATENCY * 1000:.0f} ms latency each"
+        f"calls: {latency.calls} ({calls_per_rotation:.1f} per rotation), {LATENCY * 1000:.0f} ms each"
     )
     print(f"wall {wall:.2f} s, concurrency-bound ideal {ideal:.2f} s, ratio {ratio:.2f}x (goal <= {GOAL}x)")
     if done != len(statuses):

@@ -166,7 +166,14 @@ class Rotation:
                 lock.release()
 
     async def _run(self) -> RotationAnswer:
-        st = await self.load()
+        try:
+            st = await self.load()
+        except CloudError as exc:
+            if isinstance(exc, NotFoundError) or exc.error_code == "CSMS.0106":
+                # A job can outlive its secret (deleted after the sweep listed it): nothing to rotate, and
+                # redelivering the job could never succeed.
+                return self.answer("skipped", "no such secret: nothing to rotate")
+            raise
         if not st.settings.enabled:
             return self.answer("skipped", "rotation is not enabled on this secret (tag rotation=enabled)")
         target = self.factory(st.settings, st.current)

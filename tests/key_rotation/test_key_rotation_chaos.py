@@ -19,42 +19,21 @@ import os
 import random
 from typing import Any
 
-import httpx
 import pytest
-from conftest import World, call_ok, setup_app, setup_signature_key, setup_tencent
+from rotation_world import (
+    ChaosTransport,
+    Crash,
+    World,
+    call_ok,
+    setup_app,
+    setup_signature_key,
+    setup_tencent,
+)
 
 from functions.key_rotation.models import PENDING_STAGE
 from shared.http import use_transport
 
 ROTATIONS = int(os.environ.get("OPSFN_CHAOS_ROTATIONS", "200"))
-
-
-class Crash(BaseException):
-    """The function instance died: nothing after this point runs."""
-
-
-class ChaosTransport(httpx.AsyncBaseTransport):
-    def __init__(self, inner: httpx.AsyncBaseTransport, rng: random.Random, rate: float) -> None:
-        self.inner, self.rng, self.rate = inner, rng, rate
-        self.crash_at = -1
-        self.calls = 0
-        self.faults = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.calls += 1
-        if self.calls == self.crash_at:
-            if self.rng.random() < 0.5:
-                await self.inner.handle_async_request(request)  # the write happened, its answer is lost
-            raise Crash
-        if self.rng.random() < self.rate:
-            self.faults += 1
-            kind = self.rng.choice(("5xx", "timeout", "lost"))
-            if kind == "5xx":
-                return httpx.Response(503, json={"error_code": "SYS.0503", "error_msg": "unavailable"})
-            if kind == "lost":
-                await self.inner.handle_async_request(request)
-            raise httpx.ReadTimeout("injected", request=request)
-        return await self.inner.handle_async_request(request)
 
 
 async def _accepted(world: World, name: str, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import World, call_ok, setup_tencent
+from rotation_world import World, call_ok, enrol, setup_tencent
 
 from functions.key_rotation.handler import app
 from shared.idempotency import reset_store_cache
@@ -30,9 +30,10 @@ def _kafka(*jobs: dict[str, str]) -> dict[str, object]:
 
 async def test_kafka_jobs_rotate_and_a_failed_job_is_redelivered(world: World) -> None:
     old = await setup_tencent(world)
+    await enrol(world, "broken", {"kind": "tencent-api-key"})  # lacks every field the kind needs
     out = await app.ainvoke(
         _kafka(
-            {"secret_name": "tc-secret", "rotation_id": "k1", "extra": "ignored"}, {"secret_name": "missing"}
+            {"secret_name": "tc-secret", "rotation_id": "k1", "extra": "ignored"}, {"secret_name": "broken"}
         )
     )
     assert out.redeliver, "the failed job is redelivered"
@@ -54,3 +55,9 @@ async def test_timer_plans_the_named_secrets(world: World) -> None:
     out = await app.ainvoke(event)
     answers = out.response["result"]["answers"]
     assert [a["status"] for a in answers] == ["planned"]
+
+
+async def test_a_job_for_a_deleted_secret_is_skipped_not_retried(world: World) -> None:
+    out = await app.ainvoke(_kafka({"secret_name": "gone", "rotation_id": "g1"}))
+    assert not out.redeliver
+    assert out.response["results"][0]["result"]["status"] == "skipped"

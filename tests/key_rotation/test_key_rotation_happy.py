@@ -3,7 +3,7 @@ old, pending cleared; the new credential is accepted; the old one during the ove
 
 from __future__ import annotations
 
-from conftest import World, call_ok, setup_app, setup_signature_key, setup_tencent
+from rotation_world import World, call_ok, setup_app, setup_signature_key, setup_tencent
 
 from functions.key_rotation.models import PENDING_STAGE
 

@@ -9,8 +9,7 @@ import logging
 import random
 
 import pytest
-from conftest import World, setup_app, setup_signature_key, setup_tencent
-from test_key_rotation_chaos import ChaosTransport, Crash
+from rotation_world import ChaosTransport, Crash, World, setup_app, setup_signature_key, setup_tencent
 
 from devkit.emulator.core import json_response
 from shared.http import use_transport
