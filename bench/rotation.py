@@ -135,9 +135,7 @@ async def main(rotations: int, secrets: int) -> None:
     print(
         f"rotations: {len(statuses)} ({done} rotated) over {secrets} secrets, {per_secret} each in sequence"
     )
-    print(
-        f"calls: {latency.calls} ({calls_per_rotation:.1f} per rotation), {LATENCY * 1000:.0f} ms each"
-    )
+    print(f"calls: {latency.calls} ({calls_per_rotation:.1f} per rotation), {LATENCY * 1000:.0f} ms each")
     print(f"wall {wall:.2f} s, concurrency-bound ideal {ideal:.2f} s, ratio {ratio:.2f}x (goal <= {GOAL}x)")
     if done != len(statuses):
         raise SystemExit("not every rotation rotated")
