@@ -116,7 +116,7 @@ async def on_batch(jobs: list[RotationJob], inv: Invocation) -> list[RecordOutco
 async def on_timer(params: TimerInput, inv: Invocation) -> dict[str, Any]:
     """The scheduled rotation of the secrets the timer names."""
     answers = [await rotate(job, inv) for job in params.jobs(inv.event_id)]
-    return {"answers": [a.model_dump(mode="json") for a in answers]}
+    return {"dry_run": params.mode == "plan", "answers": [a.model_dump(mode="json") for a in answers]}
 
 
 handler = app.functiongraph_handler

@@ -38,6 +38,9 @@ EXPECTED: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
     "license_reconcile/timer.json": (("functiongraph",), ("timer", True)),
     "license_reconcile/timer_apply.json": (("functiongraph",), ("timer", False)),
     "license_reconcile/scf_timer.json": (("scf",), ("timer", True)),
+    "key_rotation/webhook.json": (("local", "functiongraph", "scf"), ("http", 200)),
+    "key_rotation/kafka_jobs.json": (("functiongraph",), ("batch", 2, 0)),
+    "key_rotation/timer.json": (("functiongraph",), ("timer", True)),
 }
 ALL_PLATFORMS = ("functiongraph", "scf")
 CASES = [(s, p) for s, (platforms, _) in EXPECTED.items() for p in platforms]

@@ -175,7 +175,12 @@ def test_cli_prints_every_note_and_the_agency_file(tmp_path: Path) -> None:
     assert f"wrote {out / 'agencies.json'}" in result.stdout
     assert "note: the fgs component does not create agencies" in result.stderr
     agencies: dict[str, Any] = json.loads((out / "agencies.json").read_text(encoding="utf-8"))
-    assert set(agencies) == {"opsfn-license-purchase", "opsfn-license-release", "opsfn-license-reconcile"}
+    assert set(agencies) == {
+        "opsfn-license-purchase",
+        "opsfn-license-release",
+        "opsfn-license-reconcile",
+        "opsfn-key-rotation",
+    }
 
 
 def test_serverless_devs_smn_trigger_gets_a_topic_urn(tmp_path: Path) -> None:
