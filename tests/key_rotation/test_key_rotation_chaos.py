@@ -9,7 +9,7 @@ every step and every crash the invariant is checked on the emulator's state dire
 * for the overlap strategies, the credential CSMS called current at the start of the last grace window is
   still accepted.
 
-``OPSFN_CHAOS_ROTATIONS`` sets the number of rotations (CI default 200, about 6 s; the long profile is 500).
+``OPSFN_CHAOS_ROTATIONS`` sets the number of rotations (CI runs the full 500, about 10 s; raise it for a longer soak).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from rotation_world import (
 from functions.key_rotation.models import PENDING_STAGE
 from shared.http import use_transport
 
-ROTATIONS = int(os.environ.get("OPSFN_CHAOS_ROTATIONS", "200"))
+ROTATIONS = int(os.environ.get("OPSFN_CHAOS_ROTATIONS", "500"))
 
 
 async def _accepted(world: World, name: str, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
