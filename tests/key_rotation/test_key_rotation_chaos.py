@@ -9,7 +9,8 @@ every step and every crash the invariant is checked on the emulator's state dire
 * for the overlap strategies, the credential CSMS called current at the start of the last grace window is
   still accepted.
 
-``OPSFN_CHAOS_ROTATIONS`` sets the number of rotations (CI runs the full 500, about 10 s; raise it for a longer soak).
+``OPSFN_CHAOS_ROTATIONS`` sets the number of rotations (CI runs the full 500, about 10 s; raise it for a
+longer soak).
 """
 
 from __future__ import annotations
