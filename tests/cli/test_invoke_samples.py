@@ -48,6 +48,9 @@ EXPECTED: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
     "secret_tag_watch/cts_tag_change.json": (("functiongraph",), ("batch", 1, 0)),
     "secret_tag_watch/smn_version_expired.json": (("functiongraph",), ("batch", 1, 0)),
     "rotation_report/kafka_answers.json": (("functiongraph",), ("batch", 1, 0)),
+    "key_rotation/webhook.json": (("local", "functiongraph", "scf"), ("http", 200)),
+    "key_rotation/kafka_jobs.json": (("functiongraph",), ("batch", 2, 0)),
+    "key_rotation/timer.json": (("functiongraph",), ("timer", True)),
 }
 ALL_PLATFORMS = ("functiongraph", "scf")
 CASES = [(s, p) for s, (platforms, _) in EXPECTED.items() for p in platforms]

@@ -286,10 +286,9 @@ def test_scf_says_what_each_function_needs_from_huawei(function: str, tmp_path: 
 def _webhook_timeouts(target: str, files: dict[str, str]) -> dict[str, int]:
     if target == "functiongraph-terraform":
         res = json.loads(files["main.tf.json"])["resource"]["huaweicloud_fgs_function_trigger"]
+        # The function is the one the trigger's URN reference names (event names may hold "_" too).
         return {
-            json.loads(t["event_data"])["name"].rsplit("_", 1)[0]: json.loads(t["event_data"])["func_info"][
-                "timeout"
-            ]
+            t["function_urn"].split(".")[1]: json.loads(t["event_data"])["func_info"]["timeout"]
             for t in res.values()
             if t["type"] == "DEDICATEDGATEWAY"
         }

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from devkit.invoke import DEV_WEBHOOK_SECRET
+from devkit.template import load_template
 from shared.verify import sign_standard_webhook
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,7 +65,8 @@ def test_serve_process_live_lines_and_ctrl_c(tmp_path: Path) -> None:
         listing = "\n".join(out)
         for route in ("/hooks/license/purchase", "/hooks/license/release", "/queue/<function>"):
             assert route in listing, listing
-        assert "/workflows/<name>  (offboard_then_reconcile)" in listing
+        workflows = ", ".join(load_template(REPO / "template.yaml").workflows)
+        assert f"/workflows/<name>  ({workflows})" in listing and "offboard_then_reconcile" in workflows
 
         body = json.dumps({"request_id": "live-1", "user_id": "1f0c3a9e2b7d4c58a6e1d2f3b4c5d6e7"}).encode()
         headers = sign_standard_webhook(DEV_WEBHOOK_SECRET, f"msg_{time.time_ns()}", int(time.time()), body)

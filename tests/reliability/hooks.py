@@ -81,6 +81,12 @@ HOOKS: dict[str, Hooks] = {
         "and answers the same jobs (their rotation ids follow the secrets' current versions, so "
         "key_rotation runs each once)",
     ),
+    "key_rotation/timer": Hooks(
+        setup=populated_account,
+        repeats=frozenset({"cloud_calls"}),
+        why="the timer sample is a dry run (mode plan): it reads each secret and says what would change; a "
+        "timer fired twice reads twice and changes nothing (an applied run is idempotent on its rotation id)",
+    ),
     "api_publish/drift_timer": Hooks(
         setup=populated_account,
         repeats=frozenset({"smn.messages", "cloud_calls"}),

@@ -1,0 +1,1 @@
+"""key_rotation: zero-downtime rotation of gateway credentials, versioned in CSMS."""
