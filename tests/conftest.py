@@ -8,6 +8,7 @@ A test that needs a variable unset calls ``monkeypatch.delenv`` itself.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,3 +99,16 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[No
     reset_store_cache()
     yield
     reset_store_cache()
+
+
+@pytest.fixture
+def log_buffer() -> Iterator[io.StringIO]:
+    """Every log line at DEBUG, as the JSON text the functions write, for a test to read; INFO after."""
+    from shared.log import configure_logging
+
+    buffer = io.StringIO()
+    configure_logging("DEBUG", stream=buffer)
+    try:
+        yield buffer
+    finally:
+        configure_logging("INFO")

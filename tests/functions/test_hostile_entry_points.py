@@ -3,7 +3,7 @@
 Every hostile event below goes to ``handler(event, context)`` (FunctionGraph) and ``main_handler``
 (SCF) of license_purchase, license_release and license_reconcile. Each must end in a platform-correct
 answer - an HTTP 4xx, a timer ``ok: false`` 4xx, or a batch whose bad records are reported as failed and
-not redelivered - never an exception escaping, never a traceback or a secret in the answer or the logs.
+not redelivered - never an exception escaping, never a traceback or a secret in the answer or the log_buffer.
 Hypothesis then mutates the documented business bodies inside correctly signed envelopes.
 """
 
@@ -14,7 +14,7 @@ import copy
 import io
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ from devkit.emulator.credentials import DEMO_HUAWEI_SK
 from functions.license_purchase import handler as purchase
 from functions.license_reconcile import handler as reconcile
 from functions.license_release import handler as release
-from shared.log import configure_logging
 from shared.runtime import RedeliveryRequested
 from tests.functions import conftest as functions_conftest
 from tests.functions.conftest import WEBHOOK_SECRET, Wired, kafka, timer, webhook
@@ -129,16 +128,6 @@ def _hostile_events() -> dict[str, Any]:
 HOSTILE = _hostile_events()
 
 
-@pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    buffer = io.StringIO()
-    configure_logging("DEBUG", stream=buffer)
-    try:
-        yield buffer
-    finally:
-        configure_logging("INFO")
-
-
 def check_answer(answer: Any, text: str) -> None:
     """A platform-correct refusal: 4xx HTTP, a refused timer, or a batch of non-retryable failures."""
     assert isinstance(answer, dict), answer
@@ -158,15 +147,19 @@ def check_answer(answer: Any, text: str) -> None:
 
 @pytest.mark.parametrize("entry", sorted(ENTRIES))
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_event_is_refused_cleanly(wired: Wired, logs: io.StringIO, entry: str, name: str) -> None:
+def test_hostile_event_is_refused_cleanly(
+    wired: Wired, log_buffer: io.StringIO, entry: str, name: str
+) -> None:
     try:
         hostile = HOSTILE[name]
         event = hostile() if callable(hostile) else copy.deepcopy(hostile)  # too deep to deepcopy: built
         answer = ENTRIES[entry](event, None)
     except RedeliveryRequested as exc:  # pragma: no cover - the assertion explains the failure
         pytest.fail(f"hostile input asked for a redelivery: {exc}")
-    text = logs.getvalue() + json.dumps(answer, default=str)
-    assert '"event": "invocation"' in logs.getvalue()  # the summary line was written, so logs were captured
+    text = log_buffer.getvalue() + json.dumps(answer, default=str)
+    assert (
+        '"event": "invocation"' in log_buffer.getvalue()
+    )  # the summary line was written, so log_buffer were captured
     if isinstance(answer, dict) and answer.get("ok") is True:
         # A timer text that is not a JSON object fills ``message``, which reconcile ignores: it runs its
         # safe default, a dry run (the daily SMN summary then says so). Nothing else may succeed here.
@@ -176,7 +169,7 @@ def test_hostile_event_is_refused_cleanly(wired: Wired, logs: io.StringIO, entry
     assert wired.ide.orders == {} and wired.bound() == {}
 
 
-def test_huge_batch_attempts_and_reports_every_record(wired: Wired, logs: io.StringIO) -> None:
+def test_huge_batch_attempts_and_reports_every_record(wired: Wired, log_buffer: io.StringIO) -> None:
     """2,000 bad records: every one is reported, with its own id, none asks for redelivery."""
     answer = purchase.handler(HOSTILE["kafka_huge_batch"], None)
     assert answer["records_failed"] == 2000 and len({r["id"] for r in answer["results"]}) == 2000
@@ -185,7 +178,7 @@ def test_huge_batch_attempts_and_reports_every_record(wired: Wired, logs: io.Str
 
 @pytest.mark.parametrize("module", [purchase, release], ids=["purchase", "release"])
 def test_bad_signatures_are_401_and_replays_get_the_first_answer_without_secrets(
-    wired: Wired, logs: io.StringIO, module: Any
+    wired: Wired, log_buffer: io.StringIO, module: Any
 ) -> None:
     path = "/hooks/license/" + ("purchase" if module is purchase else "release")
     body = {"request_id": "sig-1", "user_id": "u" * 32, "machine_code": MACHINE}
@@ -204,7 +197,7 @@ def test_bad_signatures_are_401_and_replays_get_the_first_answer_without_secrets
     replay = module.handler(copy.deepcopy(signed), None)
     assert replay["statusCode"] == first["statusCode"] and replay["body"] == first["body"]
     assert replay["headers"]["Idempotent-Replayed"] == "true"
-    text = logs.getvalue() + json.dumps([first, replay])
+    text = log_buffer.getvalue() + json.dumps([first, replay])
     assert "Traceback" not in text and not any(secret in text for secret in SECRETS)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,6 @@ from devkit.emulator.services.apig import DEFAULT_INSTANCE_ID, RELEASE_ENV_ID, A
 from functions.publish_guardrail.handler import app, handler
 from shared.clients.apig import ApigClient
 from shared.config import Settings
-from shared.log import configure_logging
 from shared.runtime import RedeliveryRequested
 from tests.apig.apig_bodies import mock_api
 from tests.functions.conftest import PROJECT, Wired
@@ -88,16 +87,6 @@ async def world(wired: Wired, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
 
         emulator.before_dispatch.append(lambda call: count_writes(call))  # type: ignore[func-returns-value]
         yield world
-
-
-@pytest.fixture
-def log_lines() -> Iterator[io.StringIO]:
-    buffer = io.StringIO()
-    configure_logging("DEBUG", stream=buffer)
-    try:
-        yield buffer
-    finally:
-        configure_logging("INFO")
 
 
 def invoke(event: dict[str, Any]) -> dict[str, Any]:
@@ -240,7 +229,7 @@ async def test_eventgrid_event_of_another_type_is_ignored(world: World) -> None:
     assert result["status"] == "ignored" and world.writes == []
 
 
-async def test_api_that_no_longer_exists_is_a_logged_noop(world: World, log_lines: io.StringIO) -> None:
+async def test_api_that_no_longer_exists_is_a_logged_noop(world: World, log_buffer: io.StringIO) -> None:
     api_id, _ = await world.console_publish("short_lived", "/short-lived")
     trace = world.trace()
     await world.apig.offline_api(api_id)
@@ -252,7 +241,7 @@ async def test_api_that_no_longer_exists_is_a_logged_noop(world: World, log_line
     [finding] = entry["result"]["apis"]
     assert (finding["api_id"], finding["status"]) == (api_id, "gone")
     assert world.writes == [] and world.notifications() == []
-    logged = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    logged = [json.loads(line) for line in log_buffer.getvalue().splitlines()]
     assert any(
         line.get("event") == "publish_guardrail.finding" and line.get("status") == "gone" for line in logged
     )
@@ -370,13 +359,13 @@ async def test_configured_key_of_the_wrong_type_is_refused(
     assert "AssociateSignatureKeyV2" not in world.writes
 
 
-async def test_secrets_never_reach_logs_or_answers(world: World, log_lines: io.StringIO) -> None:
+async def test_secrets_never_reach_logs_or_answers(world: World, log_buffer: io.StringIO) -> None:
     keys = [k async for k in world.apig.iter_signature_keys()]
     secret = next(k for k in keys if k.id == world.sign_id).sign_secret.get_secret_value()
     await world.console_publish("secretive", "/secretive")
     response = handler(cts(world.trace()), None)
     assert secret not in json.dumps(response)
-    assert secret not in log_lines.getvalue()
+    assert secret not in log_buffer.getvalue()
     assert all(secret not in notice for notice in world.notifications())
 
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from pydantic import BaseModel
 
 from devkit.fake_contexts import FakeFunctionGraphContext
 from functions.license_purchase.handler import handler as purchase_handler
-from shared.log import configure_logging, get_logger
+from shared.log import get_logger
 from shared.runtime import FunctionApp, Invocation
 from shared.triggers.local import webhook_event
 from tests.functions import conftest as functions_conftest
@@ -29,16 +27,6 @@ wired = functions_conftest.wired  # the fixture (not the name) is what pytest re
 
 class Ping(BaseModel):
     n: int = 0
-
-
-@pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    buffer = io.StringIO()
-    configure_logging("DEBUG", stream=buffer)
-    try:
-        yield buffer
-    finally:
-        configure_logging("INFO")
 
 
 def _lines(buffer: io.StringIO) -> list[dict[str, Any]]:
@@ -70,12 +58,12 @@ def test_each_invocation_runs_on_a_fresh_loop_and_leaves_no_task_behind() -> Non
 
 
 def test_function_log_lines_carry_the_invocation_context_and_lose_it_after(
-    wired: Wired, logs: io.StringIO
+    wired: Wired, log_buffer: io.StringIO
 ) -> None:
     out = purchase_handler(kafka([purchase_body(1)]), FakeFunctionGraphContext(request_id="fg-req-42"))
     assert out["records_ok"] == 1
     get_logger("after").info("outside")
-    lines = _lines(logs)
+    lines = _lines(log_buffer)
     [done] = [line for line in lines if line.get("event") == "license_purchase.done"]
     assert done["function"] == "license_purchase"
     assert done["request_id"] == "fg-req-42"  # the platform's request id wins over the event's
