@@ -62,6 +62,10 @@ def summarise(inputs: list[RotationAnswers]) -> tuple[Report, dict[str, Any]]:
     shown = ", ".join(f"{by_status[s]} {s}" for s in by_status if by_status[s]) or "nothing to rotate"
     subject = f"opsfn rotation sweep: {shown}" + (" (workflow error)" if errors else "")
     lines = [f"Rotation sweep: {len(answers)} secret(s): {shown}."]
+    rotated = [a.secret_name for a in answers if a.status == "rotated"]
+    if rotated:  # names only (never values), so the owners can see which credentials changed
+        more = f" ... and {len(rotated) - _LISTED} more" if len(rotated) > _LISTED else ""
+        lines.append("Rotated: " + ", ".join(rotated[:_LISTED]) + more)
     for error in errors:
         lines.append(
             f"The workflow failed at step {error['step'] or '?'}: {str(error['error'])[:_MESSAGE_MAX]}"

@@ -1,6 +1,7 @@
-"""rotation_sweep end to end through the local workflow runner (what ``opsfn serve`` runs), with a stand-in
-for key_rotation that honours the job/answer contracts. The workflow here uses the steps today's schema
-knows (ForEach); template.yaml's rotation_sweep adds MaxConcurrency/Retry/OnError once that schema lands."""
+"""The rotation_sweep contract test: the local workflow runner (what ``opsfn serve`` runs) with a stand-in
+for key_rotation that honours the job/answer contracts, on a minimal ForEach-only workflow. The real flow -
+template.yaml's rotation_sweep with the real key_rotation through ``opsfn serve`` - is tested in
+test_rotation_sweep_serve.py."""
 
 from __future__ import annotations
 
