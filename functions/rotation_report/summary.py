@@ -49,7 +49,21 @@ class RotationAnswers(BaseModel):
             return {"answers": data}
         if isinstance(data, dict) and "secret_name" in data:
             return {"answers": [data]}
+        if isinstance(data, dict) and isinstance(data.get("error"), dict) and "answers" not in data:
+            return {**data, "answers": _fan_out_answers(data["error"])}
         return data
+
+
+def _fan_out_answers(error: dict[str, Any]) -> list[Any]:
+    """The rotation answers a failed fan-out still carries: every finished item's output and every failed
+    item's own answer (the workflow runner hands both to the ``OnError`` step), so a sweep that failed for
+    one secret still reports the others it rotated."""
+    outputs = error.get("outputs")
+    failed = error.get("failed")
+    found = [o for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []
+    if isinstance(failed, list):
+        found += [f["answer"] for f in failed if isinstance(f, dict) and isinstance(f.get("answer"), dict)]
+    return [a for a in found if "secret_name" in a and "status" in a]
 
 
 def summarise(inputs: list[RotationAnswers]) -> tuple[Report, dict[str, Any]]:
@@ -67,9 +81,12 @@ def summarise(inputs: list[RotationAnswers]) -> tuple[Report, dict[str, Any]]:
         more = f" ... and {len(rotated) - _LISTED} more" if len(rotated) > _LISTED else ""
         lines.append("Rotated: " + ", ".join(rotated[:_LISTED]) + more)
     for error in errors:
-        lines.append(
-            f"The workflow failed at step {error['step'] or '?'}: {str(error['error'])[:_MESSAGE_MAX]}"
+        detail = (
+            error["error"].get("message", error["error"])
+            if isinstance(error["error"], dict)
+            else error["error"]
         )
+        lines.append(f"The workflow failed at step {error['step'] or '?'}: {str(detail)[:_MESSAGE_MAX]}")
     for a in attention[:_LISTED]:
         lines.append(f"- {a.secret_name} [{a.status}] {a.kind or ''}: {a.message[:_MESSAGE_MAX]}".rstrip())
     if len(attention) > _LISTED:
