@@ -102,8 +102,12 @@ class Delivery(BaseModel):
         return self.form != "plain" and bool(_ZERO.fullmatch(self.commit))
 
     def key(self) -> str:
-        """Idempotency key: the commit, plus the target and mode the body names (plain form)."""
-        target = self.request.get("target") or {}
+        """Idempotency key: the commit, plus the target and mode the body names (plain form).
+
+        Computed before the request is validated (the key comes first in the runtime), so a ``target`` of
+        the wrong type counts as no target here and is refused with field messages afterwards."""
+        raw = self.request.get("target")
+        target: dict[str, Any] = raw if isinstance(raw, dict) else {}
         where = (
             f"{target.get('group_id') or target.get('service_id') or ''}:{target.get('environments') or ''}"
         )

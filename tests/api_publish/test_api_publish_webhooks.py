@@ -146,3 +146,14 @@ def test_a_yaml_document_is_refused_with_415_saying_convert_to_json(env: Env, tm
         load_path("openapi.yaml", tmp_path)
     assert caught.value.status == 415 and "convert to JSON" in str(caught.value)
     assert env.writes() == 0
+
+
+@pytest.mark.parametrize("target", [True, 7, "shop", ["shop"], None])
+def test_a_target_of_the_wrong_type_is_a_400_with_field_messages(env: Env, target: Any) -> None:
+    """The idempotency key is taken before the body is validated; a hostile ``target`` must still end in
+    the validation answer, never a 500."""
+    body = {"commit": "a" * 40, "document": {"inline": api_doc(1)}, "target": target, "mode": "plan"}
+    answer = app.invoke_local(github_event(body))
+    assert answer["statusCode"] == 400, answer
+    assert "target" in answer["body"]
+    assert env.writes() == 0

@@ -243,4 +243,6 @@ def test_readme_states_the_sizes_opsfn_package_prints(dist: Path) -> None:
     stated = float(match[1]) if PYTHON310 is not None else float(match[2])
     for name in TEMPLATE.functions:
         size = (dist / f"{name}.zip").stat().st_size / 1024 / 1024  # as `opsfn package` prints it
-        assert abs(size - stated) <= 0.15, (name, round(size, 2), stated)
+        # "about": the wheels are the newest releases the pins allow on the day, so a fresh venv may build
+        # a few hundred kB more or less than the figure measured when the README was written.
+        assert abs(size - stated) <= 0.3, (name, round(size, 2), stated)
