@@ -241,15 +241,7 @@ class Settings:
             roster_url=get("OPSFN_ROSTER_URL"),
             apig_instance_id=get("OPSFN_APIG_INSTANCE_ID").strip(),
             **_guardrail(get),
-            astro_client_id=get("OPSFN_ASTRO_CLIENT_ID"),
-            astro_client_secret=get("OPSFN_ASTRO_CLIENT_SECRET"),
-            astro_credentials_secret=get("OPSFN_ASTRO_CREDENTIALS_SECRET"),
-            astro_report_path=get("OPSFN_ASTRO_REPORT_PATH"),
-            astro_tenant_id=get("OPSFN_ASTRO_TENANT_ID"),
-            rotation_jobs_url=get("OPSFN_ROTATION_JOBS_URL"),
-            tagwatch_trace_names=tuple(
-                n.strip() for n in get("OPSFN_TAGWATCH_TRACE_NAMES").split(",") if n.strip()
-            ),
+            **_rotation_settings(get),
             cloud_platform=_cloud_platform(get),
             scf_role=role if role[0] and role[1] else (),
             **_publish_settings(get),
@@ -434,6 +426,31 @@ def _cloud_platform(get: Callable[..., str]) -> str:
 
 
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9\-]{0,62})(\.[a-z0-9]([a-z0-9\-]{0,62}))*$")
+
+
+class _RotationVars(TypedDict):
+    astro_client_id: str
+    astro_client_secret: str
+    astro_credentials_secret: str
+    astro_report_path: str
+    astro_tenant_id: str
+    rotation_jobs_url: str
+    tagwatch_trace_names: tuple[str, ...]
+
+
+def _rotation_settings(get: Callable[..., str]) -> _RotationVars:
+    """The secret-rotation side: Astro Zero reports, where rotation jobs go, which CTS traces to watch."""
+    return _RotationVars(
+        astro_client_id=get("OPSFN_ASTRO_CLIENT_ID"),
+        astro_client_secret=get("OPSFN_ASTRO_CLIENT_SECRET"),
+        astro_credentials_secret=get("OPSFN_ASTRO_CREDENTIALS_SECRET"),
+        astro_report_path=get("OPSFN_ASTRO_REPORT_PATH"),
+        astro_tenant_id=get("OPSFN_ASTRO_TENANT_ID"),
+        rotation_jobs_url=get("OPSFN_ROTATION_JOBS_URL"),
+        tagwatch_trace_names=tuple(
+            n.strip() for n in get("OPSFN_TAGWATCH_TRACE_NAMES").split(",") if n.strip()
+        ),
+    )
 
 
 def _publish_settings(get: Callable[..., str]) -> dict[str, Any]:
