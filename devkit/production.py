@@ -31,7 +31,8 @@ Level = Literal["error", "warning", "note"]
 _DELIVERED = frozenset({"Webhook", "Kafka", "Smn", "Cts", "EventGrid"})
 _STORE_FIX = (
     "set OPSFN_IDEMPOTENCY_STORE: redis://<host>:6379/<db> (Huawei DCS) in Globals.Environment.Variables; "
-    "`opsfn package` then bundles the Redis client"
+    "`opsfn package` then bundles the Redis client (a URL with a password belongs in the deploy-time "
+    "secret instead - docs/deploy.md - with `opsfn package --with redis`; this check cannot see that)"
 )
 
 
