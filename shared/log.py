@@ -178,13 +178,18 @@ def _mask_rendered(_logger: Any, _method: str, line: Any) -> str:
 class _Stream:
     """Indirection so reconfiguring also redirects loggers that were already bound to the old stream."""
 
-    target: IO[str] = sys.stdout
+    target: IO[str] | None = None
+    """The configured stream; ``None`` means whatever ``sys.stdout`` is when a line is written (a runner
+    or test harness that swaps and closes its stdout never leaves loggers writing to a closed file)."""
+
+    def _out(self) -> IO[str]:
+        return self.target if self.target is not None else sys.stdout
 
     def write(self, text: str) -> int:
-        return self.target.write(text)
+        return self._out().write(text)
 
     def flush(self) -> None:
-        self.target.flush()
+        self._out().flush()
 
 
 _stream = _Stream()
@@ -222,7 +227,7 @@ def configure_logging(level: str | int = "INFO", stream: IO[str] | None = None) 
     if not isinstance(numeric, int):
         raise ValueError(f"unknown log level {level!r}")
     _min_level = numeric
-    _stream.target = stream if stream is not None else sys.stdout
+    _stream.target = stream
     if not _configured:
         structlog.configure(
             processors=[

@@ -287,3 +287,24 @@ def test_first_use_configures_from_the_environment(monkeypatch: pytest.MonkeyPat
         configure_logging("INFO")
     events = [json.loads(line)["event"] for line in buffer.getvalue().splitlines()]
     assert events == ["still logged"]
+
+
+def test_default_stream_follows_stdout_so_a_closed_earlier_stdout_is_never_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A CLI runner or test harness swaps sys.stdout and closes its own: loggers configured while it was
+    in place must write to whatever stdout is now, not raise 'I/O operation on closed file'."""
+    import sys
+
+    import structlog
+
+    from shared.log import configure_logging
+
+    swapped = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", swapped)
+    configure_logging("INFO")
+    swapped.close()
+    now = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", now)
+    structlog.get_logger("opsfn.test").info("after the swap")
+    assert "after the swap" in now.getvalue()
