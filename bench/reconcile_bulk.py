@@ -130,7 +130,9 @@ class Scenario:
         from devkit.emulator.faults import FaultInjector
 
         project = self.lab.env["HUAWEICLOUD_SDK_PROJECT_ID"]
-        backend = self.lab.emulator.service("ide").backend(project)
+        ide = self.lab.emulator.service("ide")
+        ide.reset()  # only this run's seats: not the demo seats a local runtime seeds, nor the last run's
+        backend = ide.backend(project)
         backend.seed(
             self.seats,
             user_id=[_user(n) for n in range(self.seats)],
