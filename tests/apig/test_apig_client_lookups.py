@@ -9,10 +9,10 @@ name that only matches as a substring.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
+from apig_bodies import mock_api
 
 from devkit.emulator.services.apig.state import DEFAULT_INSTANCE_ID
 from shared.clients.apig import ApigClient
@@ -31,20 +31,6 @@ async def apig(
     http = make_client(cfg.endpoint("apig"), cfg.huawei_auth(), service="apig", transport=emulator_transport)
     async with ApigClient(http, project_id=cfg.project_id, instance_id=DEFAULT_INSTANCE_ID) as client:
         yield client
-
-
-def mock_api(group_id: str, name: str, uri: str) -> dict[str, Any]:
-    return {
-        "group_id": group_id,
-        "name": name,
-        "type": 1,
-        "req_protocol": "HTTPS",
-        "req_method": "GET",
-        "req_uri": uri,
-        "auth_type": "NONE",
-        "backend_type": "MOCK",
-        "mock_info": {"result_content": "ok"},
-    }
 
 
 async def test_find_api_picks_the_exact_name_in_its_group(apig: ApigClient) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from apig_bodies import mock_api
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,7 +47,7 @@ class Apig:
             transport=self.emulator.transport(), auth=cfg.huawei_auth(), base_url=cfg.endpoint("apig")
         )
         self.group_id = self.ok("POST", "/api-groups", {"name": "audit_group"})["id"]
-        self.api_id = self.ok("POST", "/apis", api_body(self.group_id, "audit_api", "/audit"))["id"]
+        self.api_id = self.ok("POST", "/apis", mock_api(self.group_id, "audit_api", "/audit"))["id"]
 
     def send(self, method: str, path: str, content: bytes) -> httpx.Response:
         return self.http.request(
@@ -57,20 +58,6 @@ class Apig:
         answer = self.send(method, path, json.dumps(body).encode())
         assert answer.status_code in (200, 201), answer.text
         return answer.json()
-
-
-def api_body(group_id: str, name: str, uri: str) -> dict[str, Any]:
-    return {
-        "group_id": group_id,
-        "name": name,
-        "type": 1,
-        "req_protocol": "HTTPS",
-        "req_method": "GET",
-        "req_uri": uri,
-        "auth_type": "NONE",
-        "backend_type": "MOCK",
-        "mock_info": {"result_content": "ok"},
-    }
 
 
 @pytest.fixture
@@ -90,8 +77,8 @@ def assert_documented_refusal(answer: httpx.Response) -> dict[str, Any]:
 def id_bodies(apig: Apig) -> list[tuple[str, str, dict[str, Any], str]]:
     """(method, path, valid body, id field) for every operation that looks a body id up in the state."""
     return [
-        ("POST", "/apis", api_body(apig.group_id, "other_api", "/other"), "group_id"),
-        ("PUT", f"/apis/{apig.api_id}", api_body(apig.group_id, "audit_api", "/audit"), "group_id"),
+        ("POST", "/apis", mock_api(apig.group_id, "other_api", "/other"), "group_id"),
+        ("PUT", f"/apis/{apig.api_id}", mock_api(apig.group_id, "audit_api", "/audit"), "group_id"),
         (
             "POST",
             "/apis/action",
@@ -146,7 +133,7 @@ def test_malformed_bodies_are_parameter_errors(apig: Apig, content: bytes, code:
 
 
 def test_huge_and_out_of_enum_values_are_refused(apig: Apig) -> None:
-    body = api_body(apig.group_id, "huge_api", "/huge")
+    body = mock_api(apig.group_id, "huge_api", "/huge")
     cases: list[tuple[dict[str, Any], str]] = [
         ({"name": "a" * 100_000}, "APIG.2011"),
         ({"req_method": "FETCH"}, "APIG.2011"),
@@ -271,7 +258,7 @@ GATEWAY_HEADERS: list[dict[str, str]] = [
 
 def test_served_apis_refuse_hostile_auth_headers_without_crashing(apig: Apig) -> None:
     """The data plane (``/apig-gateway/{group}/{env}/...``): garbage credentials are a 4xx, never a 500."""
-    body = {**api_body(apig.group_id, "app_api", "/app"), "auth_type": "APP"}
+    body = {**mock_api(apig.group_id, "app_api", "/app"), "auth_type": "APP"}
     api = apig.ok("POST", "/apis", body)
     apig.ok("POST", "/apis/action", {"action": "online", "env_id": RELEASE_ENV_ID, "api_id": api["id"]})
     raw = httpx.Client(transport=apig.emulator.transport(), base_url="http://gateway.local")
