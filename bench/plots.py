@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.core import Figure
 
-PHASES = ("interpreter", "libraries", "own import", "client", "first call")
+PHASES = ("interpreter", "libraries", "pydantic models", "own import", "client", "first call")
 
 
 def draw(figures: Sequence[Figure], folder: Path) -> list[Path]:

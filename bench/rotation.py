@@ -95,7 +95,7 @@ async def rotate_all(settings: Settings, secrets: int, per_secret: int) -> list[
     store, log = MemoryStore(), structlog.get_logger("bench")
 
     async def one_secret(i: int) -> list[str]:
-        out = []
+        out: list[str] = []
         for n in range(per_secret):
             job = RotationJob(secret_name=f"bench-{i}", rotation_id=f"b{i}-{n}")
             out.append((await run_job(settings, job, Options(), log, store)).status)

@@ -61,7 +61,7 @@ RESOURCE_PAGE_MAX = 1000
 
 class _Model(BaseModel):
     # A validation error must not quote the answer it failed on: that answer may hold a secret value.
-    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True, hide_input_in_errors=True)
 
 
 class Secret(_Model):

@@ -43,7 +43,7 @@ MAX_DURATION_SECONDS = 86400
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
 
 class TokenDomain(_Model):

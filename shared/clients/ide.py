@@ -130,7 +130,7 @@ _BY_CODE = {code: status for status, code in _CODES.items()}
 class License(BaseModel):
     """One ``LicenseV2Vo``. ``creater_id`` keeps the service's spelling; empty strings mean "not bound"."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     id: str
     order_id: str = ""
@@ -166,7 +166,7 @@ class License(BaseModel):
 class BuyResult(BaseModel):
     """What a purchase returns: the order and the new licence ids (UNPAID until the order is paid)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     order_id: str
     license_ids: list[str]
@@ -175,7 +175,7 @@ class BuyResult(BaseModel):
 class LicensePage(BaseModel):
     """One page of the list answer, whichever spelling the service used."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     items: list[License] = Field(default_factory=list, validation_alias=AliasChoices("iterms", "items"))
     offset: int = Field(default=0, validation_alias=AliasChoices("iterms_before", "items_before"))

@@ -29,7 +29,7 @@ MAX_TOPIC_PAGE = 100
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
 
 class Topic(_Model):

@@ -86,7 +86,9 @@ Text = Annotated[str, BeforeValidator(_none_as_empty)]
 class TencentModel(BaseModel):
     """Wire names are PascalCase aliases; unknown fields are ignored; instances are immutable."""
 
-    model_config = ConfigDict(alias_generator=to_pascal, populate_by_name=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(
+        defer_build=True, alias_generator=to_pascal, populate_by_name=True, extra="ignore", frozen=True
+    )
 
     def wire(self) -> dict[str, Any]:
         """The request parameters: wire names, unset optional fields left out."""

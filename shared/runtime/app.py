@@ -25,7 +25,6 @@ from pydantic import BaseModel
 from shared.config import Settings
 from shared.errors import OpsfnError
 from shared.idempotency import DEFAULT_EXPIRES_AFTER, Idempotency, IdempotencyStore, open_store
-from shared.runtime.batch import BatchSpec, EventSpec, run_batch, run_events
 from shared.runtime.context import (
     Invocation,
     context_remaining_seconds,
@@ -33,10 +32,16 @@ from shared.runtime.context import (
     invocation_settings,
 )
 from shared.runtime.errors import answer_for
-from shared.runtime.http import DEFAULT_MAX_BODY_BYTES, HttpSpec, Verification, run_http
 from shared.runtime.idempotent import IdempotentCalls
 from shared.runtime.responses import BatchItemResult, HttpResponse, RecordOutcome, batch_response
-from shared.runtime.timer import TimerSpec, run_timer
+from shared.runtime.specs import (
+    DEFAULT_MAX_BODY_BYTES,
+    BatchSpec,
+    EventSpec,
+    HttpSpec,
+    TimerSpec,
+    Verification,
+)
 from shared.runtime.unavailable import RuntimeUnavailable, diagnose, log_unavailable, store_setup_failure
 from shared.triggers import EventParseError, TriggerEvent, parse_event
 
@@ -125,14 +130,12 @@ class FunctionApp:
         self, *, model: type[BaseModel], idempotency_key: Callable[[Any], Any] | None = None
     ) -> Callable[[F], F]:
         """Register the queue handler ``(items, inv) -> list[RecordOutcome]`` (Kafka, CKafka, CMQ, SMN)."""
-
         return self._registrar("_batch", lambda fn: BatchSpec(fn, model, idempotency_key))
 
     def timer(
         self, *, model: type[BaseModel], idempotency_key: Callable[[Any], Any] | None = None
     ) -> Callable[[F], F]:
         """Register the timer handler ``(model, inv) -> result``; the user text fills the model."""
-
         return self._registrar("_timer", lambda fn: TimerSpec(fn, model, idempotency_key))
 
     def event(
@@ -148,7 +151,6 @@ class FunctionApp:
         in ``@app.batch``). The model is validated from the CTS trace, or from a CloudEvent's ``data``
         (the whole envelope when the model subclasses :class:`~shared.triggers.CloudEvent`).
         """
-
         return self._registrar("_event", lambda fn: EventSpec(fn, model, tuple(sources), idempotency_key))
 
     def _registrar(self, slot: str, spec: Callable[[Callable[..., Any]], object]) -> Callable[[F], F]:
@@ -318,16 +320,24 @@ class FunctionApp:
                 return _http_out(
                     HttpResponse(404, {"error": "not_found", "message": "no HTTP handler"}), "rejected"
                 )
+            from shared.runtime.http import run_http
+
             result = await run_http(self._http, inv, calls)
             return _http_out(result.response, result.outcome)
         if trigger.kind == "timer":
             if self._timer is None:
                 return _no_handler(trigger)
+            from shared.runtime.timer import run_timer
+
             response, outcome = await run_timer(self._timer, inv, calls)
             return InvocationOutput(response, outcome, status=int(response.get("status", 200)))
         if self._event is not None and trigger.source in self._event.sources:
+            from shared.runtime.batch import run_events
+
             return _batch_out(await run_events(self._event, inv, calls))
         if trigger.kind in ("queue", "notification") and self._batch is not None:
+            from shared.runtime.batch import run_batch
+
             return _batch_out(await run_batch(self._batch, inv, calls))
         return _no_handler(trigger)
 

@@ -26,26 +26,12 @@ from shared.runtime.errors import answer_for
 from shared.runtime.idempotent import IdempotentCalls, Lock
 from shared.runtime.inputs import BadInput, decode_json, validate_model
 from shared.runtime.responses import BatchItemResult, RecordOutcome, to_json_data
+from shared.runtime.specs import BatchSpec, EventSpec
 from shared.runtime.stored import as_record_outcome, failure_record
 from shared.runtime.unavailable import diagnose
 from shared.triggers.models import CloudEvent, Record
 
 __all__ = ["BatchSpec", "EventSpec", "run_batch", "run_events"]
-
-
-@dataclass(frozen=True)
-class BatchSpec:
-    handler: Callable[..., Any]
-    model: type[BaseModel]
-    idempotency_key: Callable[[Any], Any] | None = None
-
-
-@dataclass(frozen=True)
-class EventSpec:
-    handler: Callable[..., Any]
-    model: type[BaseModel]
-    sources: tuple[str, ...] = ("cts", "eventgrid")
-    idempotency_key: Callable[[Any], Any] | None = None
 
 
 @dataclass

@@ -10,9 +10,8 @@ tolerance are the replay protection, and a sender's redelivery is answered, neve
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -21,24 +20,10 @@ from shared.runtime.errors import HttpError, answer_for
 from shared.runtime.idempotent import IdempotentCalls, outcome_label
 from shared.runtime.inputs import BadInput, decode_json, validate_model
 from shared.runtime.responses import HttpResponse, to_json_data
+from shared.runtime.specs import DEFAULT_MAX_BODY_BYTES, HttpSpec
 from shared.runtime.stored import as_http_response
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "HttpOutcome", "HttpSpec", "run_http"]
-
-DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
-"""FunctionGraph's dedicated APIG trigger accepts at most a 4 MB body (usermanual functiongraph_01_0204)."""
-
-Verification = Literal["standard_webhooks", "github", "ci_push"]
-"""``ci_push``: GitHub signature, GitLab or CodeArts Repo token, by the header present (shared.verify)."""
-
-
-@dataclass(frozen=True)
-class HttpSpec:
-    handler: Callable[..., Any]
-    model: type[BaseModel]
-    verify: Verification | None = None
-    idempotency_key: Callable[[Any], Any] | None = None
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
 
 @dataclass(frozen=True)

@@ -7,26 +7,16 @@ the one the other triggers use (:mod:`shared.runtime.stored`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-
-from pydantic import BaseModel
 
 from shared.runtime.context import Invocation
 from shared.runtime.errors import answer_for
 from shared.runtime.idempotent import IdempotentCalls, outcome_label
 from shared.runtime.inputs import BadInput, decode_json, validate_model
 from shared.runtime.responses import to_json_data
+from shared.runtime.specs import TimerSpec
 
 __all__ = ["TimerSpec", "run_timer", "timer_input"]
-
-
-@dataclass(frozen=True)
-class TimerSpec:
-    handler: Callable[..., Any]
-    model: type[BaseModel]
-    idempotency_key: Callable[[Any], Any] | None = None
 
 
 def timer_input(body: bytes) -> Any:

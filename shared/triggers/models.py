@@ -4,6 +4,9 @@ Why one shape: the same function deploys to FunctionGraph and SCF and runs under
 runtime (verification, validation, idempotency, batch bookkeeping) must never branch on envelope layouts.
 Each platform module turns its envelopes into a :class:`TriggerEvent`; nothing downstream sees the raw
 event except through :attr:`TriggerEvent.raw`, which exists for diagnostics only.
+
+:class:`CtsTrace` and :class:`CloudEvent` are ``defer_build``: only audit-event functions validate them,
+so the others do not pay for building their validators at cold start.
 """
 
 from __future__ import annotations
@@ -101,7 +104,7 @@ class CtsTrace(BaseModel):
     :func:`shared.triggers.functiongraph.epoch_ms`.
     """
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(defer_build=True, extra="allow")
 
     trace_id: str = ""
     trace_name: str = ""
@@ -128,7 +131,7 @@ class CloudEvent(BaseModel):
     """CloudEvents 1.0 envelope (EventGrid pass-through). Subclass it as an ``@app.event`` model to get the
     whole envelope instead of just ``data``. Extension attributes are kept (``extra="allow"``)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(defer_build=True, extra="allow")
 
     id: str
     source: str

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import textwrap
 import zipfile
 from dataclasses import dataclass
@@ -257,3 +258,39 @@ def test_the_rendered_scf_src_is_the_unpacked_package(built: Built) -> None:
     unpacked = {p.relative_to(src).as_posix() for p in src.rglob("*") if p.is_file()}
     assert unpacked == set(zipfile.ZipFile(built.dist / "demo.zip").namelist())
     assert (src / "index.py").read_bytes() == zipfile.ZipFile(built.dist / "demo.zip").read("index.py")
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["imports", "import-fails"])
+def test_index_pauses_the_collector_only_while_the_handler_imports(tmp_path: Path, fails: bool) -> None:
+    """The entry module freezes the import's objects and always turns the collector back on, also when
+    the handler's import raises (the platform reports that error; the instance must not run without GC)."""
+    from devkit.package import _index_py
+    from devkit.template import FunctionSpec
+
+    handler = tmp_path / "functions" / "demo" / "handler.py"
+    handler.parent.mkdir(parents=True)
+    for folder in (handler.parent.parent, handler.parent):
+        (folder / "__init__.py").write_text("", encoding="utf-8")
+    body = "raise ImportError('broken handler')\n" if fails else "import gc\nDURING = gc.isenabled()\n"
+    handler.write_text(body + "handler = main_handler = print\n", encoding="utf-8")
+    spec = FunctionSpec.model_validate(
+        {"Handler": "functions.demo.handler.handler", "CodeUri": "functions/demo"}
+    )
+    (tmp_path / "index.py").write_text(_index_py(spec), encoding="utf-8")
+    script = (
+        f"import gc, sys\nsys.path.insert(0, {str(tmp_path)!r})\n"
+        "try:\n    import index\nexcept ImportError as exc:\n    print('failed', exc)\n"
+        "else:\n    print('during', sys.modules['functions.demo.handler'].DURING)\n"
+        "print('enabled', gc.isenabled(), 'frozen', gc.get_freeze_count() > 0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "enabled True frozen True"
+    assert lines[0] == ("failed broken handler" if fails else "during False")

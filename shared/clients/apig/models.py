@@ -48,7 +48,7 @@ RELEASE_ENV_ID = "DEFAULT_ENVIRONMENT_RELEASE_ID"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False)
+    model_config = ConfigDict(defer_build=True, extra="ignore", populate_by_name=True, frozen=False)
 
 
 @dataclass
