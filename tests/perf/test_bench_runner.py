@@ -77,3 +77,27 @@ def test_latency_percentiles_pick_ranked_samples() -> None:
     samples = [float(n) for n in range(100, 0, -1)]
     assert _percentile(samples, 0.5) in (50.0, 51.0) and _percentile(samples, 0.99) == 99.0
     assert _percentile([7.0], 0.99) == 7.0
+
+
+def test_cold_start_probe_ends_at_the_answer_not_at_the_exit() -> None:
+    """A platform keeps the instance after its first answer: the probe's clock stops at the MARK line,
+    and the teardown after it (here a 0.6 s sleep, plus 200 KiB on stderr that must not block the pipe)
+    is reported apart."""
+    import sys
+    import time
+
+    from bench.cold_start import MARK, _spawn
+
+    program = (
+        "import sys, time\n"
+        f"print({MARK!r} + '{{}}', flush=True)\n"
+        "sys.stderr.write('x' * 200_000)\n"
+        "time.sleep(0.6)\n"
+    )
+    started = time.perf_counter()
+    answered, out, err, code = _spawn([sys.executable, "-c", program], {})
+    ended = time.perf_counter()
+    assert code == 0 and answered is not None
+    assert out.startswith(MARK) and len(err) == 200_000
+    assert ended - answered >= 0.55
+    assert answered - started < ended - started - 0.55
