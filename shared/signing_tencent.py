@@ -217,8 +217,8 @@ class _Tc3Second(NamedTuple):
     authorization_prefix: bytes  # the Authorization value up to the signature
 
 
-_HEADS_MAX = 256
-"""Canonical-request heads kept per signer: a client sends few distinct (method, path, header) shapes."""
+_Shape = tuple[str, bytes, tuple[HeaderTriple | None, ...]]
+"""What the canonical request's head depends on: method, request target, the signed header entries."""
 
 
 class TencentTC3Auth(httpx.Auth):
@@ -230,9 +230,9 @@ class TencentTC3Auth(httpx.Auth):
 
     Every client call goes through here, so it is built for speed: one pass over the request's headers to
     read and one to write (:mod:`shared.signing_fast`), the key chain and the fixed text of the string to
-    sign cached per second (the key per day), the canonical request's head (all but the payload hash) cached
-    per request shape. The emulator verifies with :func:`tc3_signature_for_request`, a separate plain
-    implementation; the tests hold the two equal.
+    sign cached per second (the key per day), the canonical request's head (all but the payload hash) reused
+    while the requests keep the same shape. The emulator verifies with :func:`tc3_signature_for_request`,
+    a separate plain implementation; the tests hold the two equal.
     """
 
     requires_request_body = True
@@ -258,7 +258,8 @@ class TencentTC3Auth(httpx.Auth):
         self._second: _Tc3Second | None = None  # one attribute: threads never see a torn update
         self._signed_keys = tuple(name.encode("latin-1") for name in self.signed_headers)
         self._signed_list = ";".join(self.signed_headers)
-        self._heads: dict[tuple[str, bytes, tuple[HeaderTriple | None, ...]], bytes] = {}
+        # A client's calls mostly share one shape (TC3 APIs are all POST / with the same two headers).
+        self._last_head: tuple[_Shape, bytes] = (("", b"", ()), b"")
         fixed = [("X-TC-Region", region), ("X-TC-Token", token)]
         self._fixed_stamps = [header_triple(name, value) for name, value in fixed if value]
         # Stamped headers the signature covers (none by default) are read from the stamps.
@@ -268,9 +269,8 @@ class TencentTC3Auth(httpx.Auth):
         return f"TencentTC3Auth(secret_id={self.secret_id!r}, service={self.service!r})"
 
     def _at(self, timestamp: int) -> _Tc3Second:
+        """The cached parts for a new second; the day's key carried over from the last second if it fits."""
         second = self._second
-        if second is not None and second.timestamp == timestamp:
-            return second
         date = _utc_date(timestamp)
         if second is not None and second.date == date:
             day_mac = second.day_mac
@@ -304,17 +304,15 @@ class TencentTC3Auth(httpx.Auth):
         return head.encode("utf-8", "surrogateescape")
 
     def _canonical(self, request: httpx.Request, found: Mapping[bytes, HeaderTriple]) -> bytes:
-        """The canonical request from ``found`` (last header entry by lower-case name), its head cached."""
+        """The canonical request from ``found`` (last header entry by lower-case name); the head of the
+        previous request's is reused when the shape is the same."""
         method = request.method.upper()
         target = request.url.raw_path
-        signed = tuple(map(found.get, self._signed_keys))
-        key = (method, target if method == "GET" else target.partition(b"?")[0], signed)
-        head = self._heads.get(key)
-        if head is None:
-            head = self._head(method, target, signed)
-            if len(self._heads) >= _HEADS_MAX:
-                self._heads.clear()
-            self._heads[key] = head
+        shape = (method, target, tuple(map(found.get, self._signed_keys)))
+        last_shape, head = self._last_head
+        if shape != last_shape:  # compared, not hashed: equal bytes compare faster than they hash
+            head = self._head(*shape)
+            self._last_head = (shape, head)
         override = found.get(b"x-tc-content-sha256")
         if override and override[2].decode("utf-8", "surrogateescape").strip() == _UNSIGNED_PAYLOAD:
             return head + _UNSIGNED_PAYLOAD_SHA256
@@ -324,7 +322,10 @@ class TencentTC3Auth(httpx.Auth):
 
     def sign(self, request: httpx.Request) -> None:
         """Add the TC3 headers to ``request`` in place."""
-        second = self._at(int(self._clock().timestamp()))
+        timestamp = int(self._clock().timestamp())
+        second = self._second
+        if second is None or second.timestamp != timestamp:
+            second = self._at(timestamp)
         stamps = [second.stamp, *self._fixed_stamps]
         found = header_entries(request.headers)
         view = found  # what the signature reads: the headers as they will be once stamped
@@ -351,7 +352,10 @@ class TencentTC3Auth(httpx.Auth):
         yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        await request.aread()
+        try:
+            request.content  # noqa: B018 - a client's bytes or JSON body is already read: no coroutine
+        except httpx.RequestNotRead:
+            await request.aread()
         self.sign(request)
         yield request
 
