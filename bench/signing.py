@@ -197,22 +197,21 @@ def tencent_requests(
 
 
 def _client_requests(http: httpx.AsyncClient, cases: list[tuple[str, bytes]]) -> list[httpx.Request]:
-    """Fresh requests as ``TencentApigwClient.call`` builds them: its headers on the pooled client's
-    defaults (User-Agent, Accept...), ``POST /``; built before the timer starts."""
-    return [
-        http.build_request(
-            "POST",
-            "/",
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-TC-Action": action,
-                "X-TC-Version": API_VERSION,
-                "X-TC-Region": TC_REGION,
-            },
-        )
-        for action, body in cases
-    ]
+    """Fresh requests as ``TencentApigwClient.call`` builds and sends them: its headers on the pooled
+    client's defaults (User-Agent, Accept...), ``POST /``, in the state the auth flow receives them;
+    built before the timer starts."""
+    requests = []
+    for action, body in cases:
+        headers = {
+            "Content-Type": "application/json",
+            "X-TC-Action": action,
+            "X-TC-Version": API_VERSION,
+            "X-TC-Region": TC_REGION,
+        }
+        request = http.build_request("POST", "/", content=body, headers=headers)
+        request.headers.copy()  # as OpsfnAsyncClient.send does: it fixes the headers' encoding to ASCII
+        requests.append(request)
+    return requests
 
 
 async def _auth_flows(auth: httpx.Auth, requests: list[httpx.Request], response: httpx.Response) -> float:

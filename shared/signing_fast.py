@@ -102,22 +102,29 @@ def header_triple(name: str, value: str, encoding: str = "utf-8") -> HeaderTripl
     return raw_name, raw_name.lower(), value.encode(encoding)
 
 
-def _writable(headers: httpx.Headers, stamps: Sequence[HeaderTriple]) -> bool:
+def _writable(headers: httpx.Headers, stamps: Sequence[HeaderTriple], ascii_stamps: bool) -> bool:
     """Whether writing UTF-8 ``stamps`` into the list gives the bytes (or the error) ``__setitem__`` would.
 
-    httpx fixes ``_encoding`` to ``"ascii"`` once anything reads a header as text; ASCII stamps are then the
-    same bytes, and anything else goes through the public API so that it fails as it always did.
+    httpx fixes ``_encoding`` to ``"ascii"`` once anything reads the headers as text (``OpsfnAsyncClient``
+    copies them before every send, which does); ASCII stamps are then the same bytes, and anything else goes
+    through the public API so that it fails as it always did.
     """
     if not HEADER_LIST_LAYOUT_OK:
         return False
     encoding = headers._encoding
     if encoding is None or encoding == "utf-8":
         return True
-    return encoding == "ascii" and all(name.isascii() and value.isascii() for name, _, value in stamps)
+    if encoding != "ascii":
+        return False
+    return ascii_stamps or all(name.isascii() and value.isascii() for name, _, value in stamps)
 
 
 def stamp_headers(
-    headers: httpx.Headers, stamps: Sequence[HeaderTriple], index: dict[bytes, HeaderTriple] | None = None
+    headers: httpx.Headers,
+    stamps: Sequence[HeaderTriple],
+    index: dict[bytes, HeaderTriple] | None = None,
+    *,
+    ascii_stamps: bool = False,
 ) -> None:
     """Set every header of ``stamps`` (in order) exactly as ``headers[name] = value`` each would.
 
@@ -125,9 +132,10 @@ def stamp_headers(
     name are removed, and a name not present is appended, in the order of ``stamps``. ``index``, from
     :func:`header_entries` on these headers unchanged since (and updated here), saves the pass that looks
     for the names when none is repeated: a new name is appended, an identical entry left as it is.
-    ``stamps`` must be UTF-8 (the encoding of a request's headers unless a caller chose another).
+    ``stamps`` must be UTF-8 (the encoding of a request's headers unless a caller chose another);
+    ``ascii_stamps=True`` is the caller's word that they are all ASCII, saving the check.
     """
-    if not _writable(headers, stamps):
+    if not _writable(headers, stamps, ascii_stamps):
         for name, _, value in stamps:
             headers[name.decode()] = value.decode()
         return

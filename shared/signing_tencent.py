@@ -259,9 +259,13 @@ class TencentTC3Auth(httpx.Auth):
         self._signed_keys = tuple(name.encode("latin-1") for name in self.signed_headers)
         self._signed_list = ";".join(self.signed_headers)
         # A client's calls mostly share one shape (TC3 APIs are all POST / with the same two headers).
-        self._last_head: tuple[_Shape, bytes] = (("", b"", ()), b"")
+        self._last_head: tuple[_Shape, hashlib._Hash] = (("", b"", ()), hashlib.sha256())
         fixed = [("X-TC-Region", region), ("X-TC-Token", token)]
         self._fixed_stamps = [header_triple(name, value) for name, value in fixed if value]
+        # The other stamps (time, content type, the Authorization's hex signature) are ASCII by construction.
+        self._ascii_stamps = (
+            all(value.isascii() for _, _, value in self._fixed_stamps) and secret_id.isascii()
+        )
         # Stamped headers the signature covers (none by default) are read from the stamps.
         self._signs_stamps = bool({"x-tc-timestamp", "x-tc-region", "x-tc-token"} & set(self.signed_headers))
 
@@ -303,22 +307,27 @@ class TencentTC3Auth(httpx.Auth):
         )
         return head.encode("utf-8", "surrogateescape")
 
-    def _canonical(self, request: httpx.Request, found: Mapping[bytes, HeaderTriple]) -> bytes:
-        """The canonical request from ``found`` (last header entry by lower-case name); the head of the
-        previous request's is reused when the shape is the same."""
+    def _canonical_digest(self, request: httpx.Request, found: Mapping[bytes, HeaderTriple]) -> str:
+        """Hex SHA-256 of the canonical request built from ``found`` (last header entry by lower-case name).
+
+        The head's hash state is kept from the previous request and reused when the shape is the same, so
+        per request only the payload hash is hashed on top of it.
+        """
         method = request.method.upper()
-        target = request.url.raw_path
-        shape = (method, target, tuple(map(found.get, self._signed_keys)))
+        shape = (method, request.url.raw_path, tuple(map(found.get, self._signed_keys)))
         last_shape, head = self._last_head
         if shape != last_shape:  # compared, not hashed: equal bytes compare faster than they hash
-            head = self._head(*shape)
+            head = hashlib.sha256(self._head(*shape))
             self._last_head = (shape, head)
+        canonical = head.copy()
         override = found.get(b"x-tc-content-sha256")
         if override and override[2].decode("utf-8", "surrogateescape").strip() == _UNSIGNED_PAYLOAD:
-            return head + _UNSIGNED_PAYLOAD_SHA256
-        if method == "GET":
-            return head + _EMPTY_SHA256
-        return head + hashlib.sha256(request_body(request)).hexdigest().encode()
+            canonical.update(_UNSIGNED_PAYLOAD_SHA256)
+        elif method == "GET":
+            canonical.update(_EMPTY_SHA256)
+        else:
+            canonical.update(hashlib.sha256(request_body(request)).hexdigest().encode())
+        return canonical.hexdigest()
 
     def sign(self, request: httpx.Request) -> None:
         """Add the TC3 headers to ``request`` in place."""
@@ -334,10 +343,9 @@ class TencentTC3Auth(httpx.Auth):
             view = {**found, b"content-type": stamps[-1]}
         if self._signs_stamps:
             view = {**view, **{stamp[1]: stamp for stamp in stamps}}
-        digest = hashlib.sha256(self._canonical(request, view)).hexdigest()
-        signature = second.mac.hexdigest(digest.encode())
+        signature = second.mac.hexdigest(self._canonical_digest(request, view).encode())
         stamps.append((b"Authorization", b"authorization", second.authorization_prefix + signature.encode()))
-        stamp_headers(request.headers, stamps, found)
+        stamp_headers(request.headers, stamps, found, ascii_stamps=self._ascii_stamps)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self.sign(request)
