@@ -262,10 +262,10 @@ class TencentTC3Auth(httpx.Auth):
         self._last_head: tuple[_Shape, hashlib._Hash] = (("", b"", ()), hashlib.sha256())
         fixed = [("X-TC-Region", region), ("X-TC-Token", token)]
         self._fixed_stamps = [header_triple(name, value) for name, value in fixed if value]
-        # The other stamps (time, content type, the Authorization's hex signature) are ASCII by construction.
-        self._ascii_stamps = (
-            all(value.isascii() for _, _, value in self._fixed_stamps) and secret_id.isascii()
-        )
+        # The time, the content type, the date and the hex signature are ASCII by construction; the rest of
+        # the stamped text is known now.
+        fixed_text = [secret_id, service, self._signed_list, region or "", token or ""]
+        self._ascii_stamps = all(text.isascii() for text in fixed_text)
         # Stamped headers the signature covers (none by default) are read from the stamps.
         self._signs_stamps = bool({"x-tc-timestamp", "x-tc-region", "x-tc-token"} & set(self.signed_headers))
 
@@ -351,8 +351,8 @@ class TencentTC3Auth(httpx.Auth):
         self.sign(request)
         yield request
 
-    # httpx's default flows wrap auth_flow in a second generator; these do the same in one, a third of the
-    # auth cost of a request. The body is read first: the signature covers it.
+    # httpx's default flows wrap auth_flow in a second generator; these do the same in one generator per
+    # request. The body is read first: the signature covers it.
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.read()

@@ -90,7 +90,7 @@ def _reference_sign(auth: TencentTC3Auth, request: httpx.Request, moment: dateti
     signature = tc3_signature_for_request(request, SECRET_KEY, auth.service, auth.signed_headers, timestamp)
     date = moment.astimezone(timezone.utc).strftime("%Y-%m-%d")
     headers["Authorization"] = (
-        f"TC3-HMAC-SHA256 Credential={SECRET_ID}/{date}/{auth.service}/tc3_request, "
+        f"TC3-HMAC-SHA256 Credential={auth.secret_id}/{date}/{auth.service}/tc3_request, "
         f"SignedHeaders={';'.join(auth.signed_headers)}, Signature={signature}"
     )
 
@@ -161,6 +161,18 @@ def test_tc3_fast_path_signs_stamped_headers_when_told_to(spec: dict[str, Any]) 
     auth = StampSigning(SECRET_ID, SECRET_KEY, "cvm", clock=lambda: START, region="shjr")
     fast = _outcome(auth.sign, _request(spec))
     assert fast == _outcome(lambda r: _reference_sign(auth, r, START), _request(spec))
+
+
+@pytest.mark.parametrize(("secret_id", "service"), [("AKIDé", "cvm"), ("AKID", "cvmé"), ("AKID", "cvm")])
+def test_tc3_non_ascii_credentials_fail_or_pass_as_the_public_api_does(secret_id: str, service: str) -> None:
+    """On headers httpx has fixed to ASCII, a non-ASCII Authorization must fail as ``__setitem__`` fails."""
+    auth = TencentTC3Auth(secret_id, SECRET_KEY, service, clock=lambda: START)
+    ours = httpx.Request("POST", "https://h.example/", content=b"{}")
+    theirs = httpx.Request("POST", "https://h.example/", content=b"{}")
+    ours.headers.copy(), theirs.headers.copy()
+    expected = _outcome(lambda r: _reference_sign(auth, r, START), theirs)
+    assert _outcome(auth.sign, ours) == expected
+    assert (expected is UnicodeEncodeError) == (not (secret_id + service).isascii())
 
 
 def test_tc3_sign_without_host_is_refused_like_the_verifier() -> None:
