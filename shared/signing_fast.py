@@ -64,11 +64,15 @@ class HmacSha256:
 
     def hexdigest(self, message: bytes) -> str:
         """Hex HMAC-SHA256 of ``message``."""
-        inner = self._inner.copy()
+        inner, outer = self.states()
         inner.update(message)
-        outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()
+
+    def states(self) -> tuple[hashlib._Hash, hashlib._Hash]:
+        """Fresh copies of the keyed inner and outer states, for a caller that runs the two steps inline:
+        ``inner.update(message)``, ``outer.update(inner.digest())``, then ``outer.hexdigest()``."""
+        return self._inner.copy(), self._outer.copy()
 
 
 HeaderTriple = tuple[bytes, bytes, bytes]
@@ -123,7 +127,6 @@ def stamp_headers(
     headers: httpx.Headers,
     stamps: Sequence[HeaderTriple],
     index: dict[bytes, HeaderTriple] | None = None,
-    *,
     ascii_stamps: bool = False,
 ) -> None:
     """Set every header of ``stamps`` (in order) exactly as ``headers[name] = value`` each would.
@@ -135,22 +138,25 @@ def stamp_headers(
     ``stamps`` must be UTF-8 (the encoding of a request's headers unless a caller chose another);
     ``ascii_stamps=True`` is the caller's word that they are all ASCII, saving the check.
     """
+    if index is not None and HEADER_LIST_LAYOUT_OK:
+        encoding = headers._encoding
+        entries = headers._list
+        if (encoding is None or (ascii_stamps and encoding == "ascii")) and len(index) == len(entries):
+            get = index.get  # every name once: a new one is appended, an identical entry left alone
+            for position, stamp in enumerate(stamps):
+                current = get(stamp[1])
+                if current is None:
+                    index[stamp[1]] = stamp
+                    entries.append(stamp)
+                elif current != stamp:
+                    _stamp_by_scan(entries, stamps[position:])
+                    return
+            return
     if not _writable(headers, stamps, ascii_stamps):
         for name, _, value in stamps:
             headers[name.decode()] = value.decode()
         return
-    entries = headers._list
-    if index is None or len(index) != len(entries):
-        _stamp_by_scan(entries, stamps)
-        return
-    for position, stamp in enumerate(stamps):
-        current = index.get(stamp[1])
-        if current is None:
-            index[stamp[1]] = stamp
-            entries.append(stamp)
-        elif current != stamp:
-            _stamp_by_scan(entries, stamps[position:])
-            return
+    _stamp_by_scan(headers._list, stamps)
 
 
 def _stamp_by_scan(entries: list[HeaderTriple], stamps: Sequence[HeaderTriple]) -> None:

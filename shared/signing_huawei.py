@@ -361,7 +361,7 @@ class HuaweiAKSKAuth(httpx.Auth):
         added.append(("Authorization", f"{authorization}Signature={signature}"))
         # One pass over the header list for all of them (three __setitem__ scans cost a fifth of a signature).
         stamps = [header_triple(name, value) for name, value in added]
-        stamp_headers(request.headers, stamps, ascii_stamps=self._ascii and authorization.isascii())
+        stamp_headers(request.headers, stamps, None, self._ascii and authorization.isascii())
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self.sign(request)

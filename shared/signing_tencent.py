@@ -213,7 +213,7 @@ class _Tc3Second(NamedTuple):
     date: str
     mac: HmacSha256  # keyed by SecretSigning of ``date``, fed "TC3-HMAC-SHA256\n<timestamp>\n<scope>\n"
     day_mac: HmacSha256  # keyed only: the next second of the same day starts from it
-    stamp: HeaderTriple  # X-TC-Timestamp
+    stamps: tuple[HeaderTriple, ...]  # X-TC-Timestamp, then X-TC-Region and X-TC-Token when set
     authorization_prefix: bytes  # the Authorization value up to the signature
 
 
@@ -286,7 +286,7 @@ class TencentTC3Auth(httpx.Auth):
             date,
             day_mac.after(f"{TC3_ALGORITHM}\n{timestamp}\n{scope}\n".encode()),
             day_mac,
-            header_triple("X-TC-Timestamp", str(timestamp)),
+            (header_triple("X-TC-Timestamp", str(timestamp)), *self._fixed_stamps),
             f"{TC3_ALGORITHM} Credential={self.secret_id}/{scope}, "
             f"SignedHeaders={self._signed_list}, Signature=".encode(),
         )
@@ -307,45 +307,63 @@ class TencentTC3Auth(httpx.Auth):
         )
         return head.encode("utf-8", "surrogateescape")
 
-    def _canonical_digest(self, request: httpx.Request, found: Mapping[bytes, HeaderTriple]) -> str:
-        """Hex SHA-256 of the canonical request built from ``found`` (last header entry by lower-case name).
+    def _payload_hash(
+        self, request: httpx.Request, method: str, found: Mapping[bytes, HeaderTriple]
+    ) -> bytes:
+        """Hex SHA-256 of the body; of ``UNSIGNED-PAYLOAD`` when the request says so, of nothing for GET."""
+        override = found.get(b"x-tc-content-sha256")
+        if override and override[2].decode("utf-8", "surrogateescape").strip() == _UNSIGNED_PAYLOAD:
+            return _UNSIGNED_PAYLOAD_SHA256
+        if method == "GET":
+            return _EMPTY_SHA256
+        return hashlib.sha256(request_body(request)).hexdigest().encode()
 
-        The head's hash state is kept from the previous request and reused when the shape is the same, so
-        per request only the payload hash is hashed on top of it.
+    def sign(self, request: httpx.Request) -> None:
+        """Add the TC3 headers to ``request`` in place.
+
+        The hash state of the canonical request's head (all but the payload hash) is kept from the previous
+        request and reused while the shape is the same: per request only the payload hash is hashed on it.
+        The common case (a body to hash, stamps that only add headers) runs inline: at a few microseconds a
+        signature, each call saved is a measurable share.
         """
+        timestamp = int(self._clock().timestamp())
+        second = self._second
+        if second is None or second.timestamp != timestamp:
+            second = self._at(timestamp)
+        headers = request.headers
+        found = header_entries(headers)
         method = request.method.upper()
-        shape = (method, request.url.raw_path, tuple(map(found.get, self._signed_keys)))
+        stamps = second.stamps
+        view = found  # what the signature reads: the headers as they will be once stamped
+        if b"content-type" not in found:
+            content_type = _GET_CONTENT_TYPE if method == "GET" else _JSON_CONTENT_TYPE
+            stamps = (*stamps, content_type)
+            view = {**found, b"content-type": content_type}
+        if self._signs_stamps:
+            view = {**view, **{stamp[1]: stamp for stamp in stamps}}
+        shape = (method, request.url.raw_path, tuple(map(view.get, self._signed_keys)))
         last_shape, head = self._last_head
         if shape != last_shape:  # compared, not hashed: equal bytes compare faster than they hash
             head = hashlib.sha256(self._head(*shape))
             self._last_head = (shape, head)
         canonical = head.copy()
-        override = found.get(b"x-tc-content-sha256")
-        if override and override[2].decode("utf-8", "surrogateescape").strip() == _UNSIGNED_PAYLOAD:
-            canonical.update(_UNSIGNED_PAYLOAD_SHA256)
-        elif method == "GET":
-            canonical.update(_EMPTY_SHA256)
-        else:
-            canonical.update(hashlib.sha256(request_body(request)).hexdigest().encode())
-        return canonical.hexdigest()
-
-    def sign(self, request: httpx.Request) -> None:
-        """Add the TC3 headers to ``request`` in place."""
-        timestamp = int(self._clock().timestamp())
-        second = self._second
-        if second is None or second.timestamp != timestamp:
-            second = self._at(timestamp)
-        stamps = [second.stamp, *self._fixed_stamps]
-        found = header_entries(request.headers)
-        view = found  # what the signature reads: the headers as they will be once stamped
-        if b"content-type" not in found:
-            stamps.append(_GET_CONTENT_TYPE if request.method.upper() == "GET" else _JSON_CONTENT_TYPE)
-            view = {**found, b"content-type": stamps[-1]}
-        if self._signs_stamps:
-            view = {**view, **{stamp[1]: stamp for stamp in stamps}}
-        signature = second.mac.hexdigest(self._canonical_digest(request, view).encode())
-        stamps.append((b"Authorization", b"authorization", second.authorization_prefix + signature.encode()))
-        stamp_headers(request.headers, stamps, found, ascii_stamps=self._ascii_stamps)
+        if method == "GET" or b"x-tc-content-sha256" in view:
+            canonical.update(self._payload_hash(request, method, view))
+        else:  # the common case, inline
+            try:
+                body = request.content
+            except httpx.RequestNotRead:
+                body = request.read()
+            canonical.update(hashlib.sha256(body).hexdigest().encode())
+        inner, outer = second.mac.states()
+        inner.update(canonical.hexdigest().encode())
+        outer.update(inner.digest())
+        authorization = (
+            b"Authorization",
+            b"authorization",
+            second.authorization_prefix + outer.hexdigest().encode(),
+        )
+        stamp_headers(headers, (*stamps, authorization), found, self._ascii_stamps)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self.sign(request)

@@ -299,7 +299,7 @@ def test_stamp_headers_equals_setting_them_one_by_one(
     triples = [header_triple(name, value) for name, value in stamps]
     vouched = all(name.isascii() and value.isascii() for name, value in stamps)  # only when it is true
     try:
-        stamp_headers(ours, triples, index, ascii_stamps=vouched)
+        stamp_headers(ours, triples, index, vouched)
         got: object = ours.raw
     except UnicodeError:
         got = UnicodeError
