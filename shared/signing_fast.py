@@ -160,6 +160,7 @@ def stamp_headers(
 
 
 def _stamp_by_scan(entries: list[HeaderTriple], stamps: Sequence[HeaderTriple]) -> None:
+    """The general case (repeated names, no index): one pass that rebuilds the list."""
     pending = {stamp[1]: stamp for stamp in stamps}
     stamped = frozenset(pending)
     kept = []
