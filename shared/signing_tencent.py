@@ -16,7 +16,7 @@ import functools
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import NamedTuple
@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, quote
 
 import httpx
 
+from shared.signing_fast import HeaderTriple, HmacSha256, header_entries, header_triple, stamp_headers
 from shared.signing_huawei import (
     Clock,
     SignatureFormatError,
@@ -53,6 +54,10 @@ __all__ = [
 
 TC3_ALGORITHM = "TC3-HMAC-SHA256"
 _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+_UNSIGNED_PAYLOAD_SHA256 = hashlib.sha256(_UNSIGNED_PAYLOAD.encode()).hexdigest().encode()
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest().encode()
+_GET_CONTENT_TYPE = header_triple("Content-Type", "application/x-www-form-urlencoded")
+_JSON_CONTENT_TYPE = header_triple("Content-Type", "application/json")
 _TC3_READ = frozenset({b"x-tc-content-sha256"})
 """Headers the TC3 canonical request reads besides the signed ones."""
 _V1_ADDED = ("Timestamp", "Nonce", "SecretId", "SignatureMethod", "Signature", "Token")
@@ -201,12 +206,33 @@ def parse_tc3_authorization(value: str) -> TC3Authorization:
     return TC3Authorization(parts[0], parts[1], parts[2], names, signature)
 
 
+class _Tc3Second(NamedTuple):
+    """Everything a TC3 signature shares with the others signed in the same second."""
+
+    timestamp: int
+    date: str
+    mac: HmacSha256  # keyed by SecretSigning of ``date``, fed "TC3-HMAC-SHA256\n<timestamp>\n<scope>\n"
+    day_mac: HmacSha256  # keyed only: the next second of the same day starts from it
+    stamps: tuple[HeaderTriple, ...]  # X-TC-Timestamp, then X-TC-Region and X-TC-Token when set
+    authorization_prefix: bytes  # the Authorization value up to the signature
+
+
+_Shape = tuple[str, bytes, tuple[HeaderTriple | None, ...]]
+"""What the canonical request's head depends on: method, request target, the signed header entries."""
+
+
 class TencentTC3Auth(httpx.Auth):
     """Sign cloud-API calls with TC3-HMAC-SHA256 over ``content-type;host``.
 
     Sets ``X-TC-Timestamp``, ``X-TC-Region`` (when ``region``), ``X-TC-Token`` (temporary credentials) and
     ``Authorization``; the client sets ``X-TC-Action``/``X-TC-Version``. A request without ``Content-Type``
     gets the one the official SDK would use (form for GET, JSON otherwise) because the header must be signed.
+
+    Every client call goes through here, so it is built for speed: one pass over the request's headers to
+    read and one to write (:mod:`shared.signing_fast`), the key chain and the fixed text of the string to
+    sign cached per second (the key per day), the canonical request's head (all but the payload hash) reused
+    while the requests keep the same shape. The emulator verifies with :func:`tc3_signature_for_request`,
+    a separate plain implementation; the tests hold the two equal.
     """
 
     requires_request_body = True
@@ -229,41 +255,133 @@ class TencentTC3Auth(httpx.Auth):
         self._token = token
         self._clock = clock or utc_now
         self.region = region
-        self._key_cache: tuple[str, bytes] = ("", b"")
+        self._second: _Tc3Second | None = None  # one attribute: threads never see a torn update
+        self._signed_keys = tuple(name.encode("latin-1") for name in self.signed_headers)
+        self._signed_list = ";".join(self.signed_headers)
+        # A client's calls mostly share one shape (TC3 APIs are all POST / with the same two headers).
+        self._last_head: tuple[_Shape, hashlib._Hash] = (("", b"", ()), hashlib.sha256())
+        fixed = [("X-TC-Region", region), ("X-TC-Token", token)]
+        self._fixed_stamps = [header_triple(name, value) for name, value in fixed if value]
+        # The time, the content type, the date and the hex signature are ASCII by construction; the rest of
+        # the stamped text is known now.
+        fixed_text = [secret_id, service, self._signed_list, region or "", token or ""]
+        self._ascii_stamps = all(text.isascii() for text in fixed_text)
+        # Stamped headers the signature covers (none by default) are read from the stamps.
+        self._signs_stamps = bool({"x-tc-timestamp", "x-tc-region", "x-tc-token"} & set(self.signed_headers))
 
     def __repr__(self) -> str:
         return f"TencentTC3Auth(secret_id={self.secret_id!r}, service={self.service!r})"
 
-    def _signing_key(self, date: str) -> bytes:
-        cached_date, key = self._key_cache
-        if cached_date != date:
-            key = tc3_key_chain(self._secret_key, date, self.service)[2]
-            self._key_cache = (date, key)
-        return key
+    def _at(self, timestamp: int) -> _Tc3Second:
+        """The cached parts for a new second; the day's key carried over from the last second if it fits."""
+        second = self._second
+        date = _utc_date(timestamp)
+        if second is not None and second.date == date:
+            day_mac = second.day_mac
+        else:
+            day_mac = HmacSha256(tc3_key_chain(self._secret_key, date, self.service)[2])
+        scope = f"{date}/{self.service}/tc3_request"
+        second = _Tc3Second(
+            timestamp,
+            date,
+            day_mac.after(f"{TC3_ALGORITHM}\n{timestamp}\n{scope}\n".encode()),
+            day_mac,
+            (header_triple("X-TC-Timestamp", str(timestamp)), *self._fixed_stamps),
+            f"{TC3_ALGORITHM} Credential={self.secret_id}/{scope}, "
+            f"SignedHeaders={self._signed_list}, Signature=".encode(),
+        )
+        self._second = second
+        return second
+
+    def _head(self, method: str, target: bytes, signed: tuple[HeaderTriple | None, ...]) -> bytes:
+        """The canonical request up to the payload hash, as :func:`tc3_canonical_request` builds it."""
+        raw_path, _, raw_query = target.partition(b"?")
+        lines = []
+        for name, entry in zip(self.signed_headers, signed, strict=True):
+            if entry is None:
+                raise SignatureFormatError(f"signed header {name!r} is not present in the request")
+            lines.append(f"{name}:{entry[2].decode('utf-8', 'surrogateescape').strip().lower()}\n")
+        query = raw_query.decode("latin-1") if method == "GET" else ""
+        head = (
+            f"{method}\n{raw_path.decode('ascii') or '/'}\n{query}\n{''.join(lines)}\n{self._signed_list}\n"
+        )
+        return head.encode("utf-8", "surrogateescape")
+
+    def _payload_hash(
+        self, request: httpx.Request, method: str, found: Mapping[bytes, HeaderTriple]
+    ) -> bytes:
+        """Hex SHA-256 of the body; of ``UNSIGNED-PAYLOAD`` when the request says so, of nothing for GET."""
+        override = found.get(b"x-tc-content-sha256")
+        if override and override[2].decode("utf-8", "surrogateescape").strip() == _UNSIGNED_PAYLOAD:
+            return _UNSIGNED_PAYLOAD_SHA256
+        if method == "GET":
+            return _EMPTY_SHA256
+        return hashlib.sha256(request_body(request)).hexdigest().encode()
 
     def sign(self, request: httpx.Request) -> None:
-        """Add the TC3 headers to ``request`` in place."""
-        headers = request.headers
+        """Add the TC3 headers to ``request`` in place.
+
+        The hash state of the canonical request's head (all but the payload hash) is kept from the previous
+        request and reused while the shape is the same: per request only the payload hash is hashed on it.
+        The common case (a body to hash, stamps that only add headers) runs inline: at a few microseconds a
+        signature, each call saved is a measurable share.
+        """
         timestamp = int(self._clock().timestamp())
-        headers["X-TC-Timestamp"] = str(timestamp)
-        if self.region:
-            headers["X-TC-Region"] = self.region
-        if self._token:
-            headers["X-TC-Token"] = self._token
-        if "content-type" not in headers:
-            get = request.method.upper() == "GET"
-            headers["Content-Type"] = "application/x-www-form-urlencoded" if get else "application/json"
-        date = _utc_date(timestamp)
-        canonical = _tc3_canonical_for_request(request, self.signed_headers)
-        signature = tc3_signature(
-            self._signing_key(date), timestamp, f"{date}/{self.service}/tc3_request", canonical
+        second = self._second
+        if second is None or second.timestamp != timestamp:
+            second = self._at(timestamp)
+        headers = request.headers
+        found = header_entries(headers)
+        method = request.method.upper()
+        stamps = second.stamps
+        view = found  # what the signature reads: the headers as they will be once stamped
+        if b"content-type" not in found:
+            content_type = _GET_CONTENT_TYPE if method == "GET" else _JSON_CONTENT_TYPE
+            stamps = (*stamps, content_type)
+            view = {**found, b"content-type": content_type}
+        if self._signs_stamps:
+            view = {**view, **{stamp[1]: stamp for stamp in stamps}}
+        shape = (method, request.url.raw_path, tuple(map(view.get, self._signed_keys)))
+        last_shape, head = self._last_head
+        if shape != last_shape:  # compared, not hashed: equal bytes compare faster than they hash
+            head = hashlib.sha256(self._head(*shape))
+            self._last_head = (shape, head)
+        canonical = head.copy()
+        if method == "GET" or b"x-tc-content-sha256" in view:
+            canonical.update(self._payload_hash(request, method, view))
+        else:  # the common case, inline
+            try:
+                body = request.content
+            except httpx.RequestNotRead:
+                body = request.read()
+            canonical.update(hashlib.sha256(body).hexdigest().encode())
+        inner, outer = second.mac.states()
+        inner.update(canonical.hexdigest().encode())
+        outer.update(inner.digest())
+        authorization = (
+            b"Authorization",
+            b"authorization",
+            second.authorization_prefix + outer.hexdigest().encode(),
         )
-        headers["Authorization"] = (
-            f"{TC3_ALGORITHM} Credential={self.secret_id}/{date}/{self.service}/tc3_request, "
-            f"SignedHeaders={';'.join(self.signed_headers)}, Signature={signature}"
-        )
+        stamp_headers(headers, (*stamps, authorization), found, self._ascii_stamps)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self.sign(request)
+        yield request
+
+    # httpx's default flows wrap auth_flow in a second generator; these do the same in one generator per
+    # request. The body is read first: the signature covers it.
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.read()
+        self.sign(request)
+        yield request
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        try:
+            request.content  # noqa: B018 - a client's bytes or JSON body is already read: no coroutine
+        except httpx.RequestNotRead:
+            await request.aread()
         self.sign(request)
         yield request
 
