@@ -443,18 +443,20 @@ def _interleaved(
     return results
 
 
+def _opsfn_program(lab: Lab, job: Job, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The venv opsfn probe for ``job``: its arguments and environment (the checkout on PYTHONPATH)."""
+    module = lab.template.functions[job.function].module
+    args = ["-c", _OPSFN, module, str(lab.event_file(job)), str(ROOT), job.function]
+    return args, {**env, "PYTHONPATH": str(ROOT)}
+
+
 def _job_figures(
     lab: Lab, job: Job, runs: int, package: tuple[list[str], float] | None = None
 ) -> tuple[Figure, list[Figure]]:
     """The venv opsfn program, the SDK program and (when built) the packaged zip, interleaved."""
     env = lab.environment(job.function)
-    event = lab.event_file(job)
-    module = lab.template.functions[job.function].module
     programs = {
-        "opsfn": (
-            ["-c", _OPSFN, module, str(event), str(ROOT), job.function],
-            {**env, "PYTHONPATH": str(ROOT)},
-        ),
+        "opsfn": _opsfn_program(lab, job, env),
         "sdk": (["-c", job.sdk], env),
     }
     if package is not None:
@@ -499,13 +501,8 @@ def _overhead(lab: Lab, runs: int) -> list[Figure]:
     """
     job = JOBS[1]
     env = lab.environment(job.function)
-    event = lab.event_file(job)
-    module = lab.template.functions[job.function].module
     programs = {
-        "opsfn": (
-            ["-c", _OPSFN, module, str(event), str(ROOT), job.function],
-            {**env, "PYTHONPATH": str(ROOT)},
-        ),
+        "opsfn": _opsfn_program(lab, job, env),
         "minimal": (["-c", _MINIMAL], env),
         "minimal + pydantic": (["-c", _MINIMAL_PYDANTIC], env),
         "libraries": (["-c", _LIBRARIES], env),
