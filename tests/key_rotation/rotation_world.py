@@ -30,6 +30,7 @@ from shared.config import Settings
 from shared.http import get_default_transport
 from shared.idempotency.memory import MemoryStore
 from shared.verify import verify_apig_backend_request
+from tests.apig.apig_bodies import mock_api
 
 PROJECT = "7d1e5a3c9b2f40e8a6c4d2b0f8e6a4c2"
 BASE = "http://gateway.opsfn.local"
@@ -171,17 +172,7 @@ async def setup_app(world: World, name: str = "app-secret", strategy: str = "alt
     async with ApigClient.from_settings(world.settings) as apig:
         group = await apig.create_group(f"g_{name.replace('-', '_')}")
         api = await apig.create_api(
-            {
-                "group_id": group.id,
-                "name": "app_api",
-                "type": 1,
-                "req_protocol": "HTTPS",
-                "req_method": "GET",
-                "req_uri": "/orders",
-                "auth_type": "APP",
-                "backend_type": "MOCK",
-                "mock_info": {"result_content": "ok"},
-            }
+            mock_api(group.id, "app_api", "/orders", auth_type="APP", mock_info={"result_content": "ok"})
         )
         await apig.publish_api(api.id)
         a = await apig.create_app(f"a_{name.replace('-', '_')}", app_secret="appsecretA0001")
