@@ -349,12 +349,8 @@ class TencentTC3Auth(httpx.Auth):
         canonical = head.copy()
         if method == "GET" or b"x-tc-content-sha256" in view:
             canonical.update(self._payload_hash(request, method, view))
-        else:  # the common case, inline
-            try:
-                body = request.content
-            except httpx.RequestNotRead:
-                body = request.read()
-            canonical.update(hashlib.sha256(body).hexdigest().encode())
+        else:  # the common case: a body to hash
+            canonical.update(hashlib.sha256(request_body(request)).hexdigest().encode())
         inner, outer = second.mac.states()
         inner.update(canonical.hexdigest().encode())
         outer.update(inner.digest())
