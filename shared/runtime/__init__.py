@@ -19,7 +19,9 @@ The package's modules, by what they hold:
 * :mod:`~shared.runtime.context` - :class:`Invocation` and what is read from the platform's context;
 * :mod:`~shared.runtime.idempotent` - the one claim → call → complete-or-release helper every pipeline
   uses (time budget, key rule, outcome label);
-* :mod:`~shared.runtime.http`, :mod:`~shared.runtime.batch`, :mod:`~shared.runtime.timer` - the pipelines;
+* :mod:`~shared.runtime.http`, :mod:`~shared.runtime.batch`, :mod:`~shared.runtime.timer` - the pipelines,
+  each imported when its first event arrives;
+* :mod:`~shared.runtime.specs` - the registered handlers (function, model, options) per trigger kind;
 * :mod:`~shared.runtime.inputs` - JSON decoding and model validation (400 answers);
 * :mod:`~shared.runtime.errors` - exceptions → caller-facing answers;
 * :mod:`~shared.runtime.responses` - :class:`HttpResponse`, :class:`RecordOutcome`, batch results;
